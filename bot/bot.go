@@ -1,0 +1,294 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"meetingbot/handlers"
+)
+
+// Config configures a Bot.
+type Config struct {
+	// API is the Slack client, from NewSlackClient.
+	API *slack.Client
+	// APIURL is the Web API base URL the client uses; response URLs on its
+	// host are accepted besides Slack's own.
+	APIURL string
+
+	// Handler serves /endmeeting.
+	Handler *handlers.EndMeeting
+	// Command is the slash command served; "/endmeeting" when empty.
+	Command string
+	// Workers bounds the commands and clicks served at once; 32 when zero.
+	Workers int
+	// Queue bounds the work waiting for a worker; 1024 when zero.
+	Queue int
+	// DrainTimeout bounds how long Run waits for work in flight at
+	// shutdown; 10 seconds when zero.
+	DrainTimeout time.Duration
+	// HTTPClient sends response_url posts and Web API calls; a client with
+	// timeouts when nil.
+	HTTPClient *http.Client
+	// Logger gets operational records; discarded when nil.
+	Logger *slog.Logger
+}
+
+// Bot is meetingbot's Slack side.
+type Bot struct {
+	cfg     Config
+	api     *slack.Client
+	rs      *responder
+	log     *slog.Logger
+	handler *handlers.EndMeeting
+}
+
+// ErrAuth is matched (errors.Is) by the error Run returns when Slack rejects
+// a token: retrying will not help.
+var ErrAuth = errors.New("slack rejected the token")
+
+// New returns a Bot for cfg.
+func New(cfg Config) *Bot {
+	if cfg.APIURL == "" {
+		cfg.APIURL = slack.APIURL
+	}
+	if cfg.Command == "" {
+		cfg.Command = "/endmeeting"
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 32
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 1024
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = newHTTPClient()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Bot{
+		cfg:     cfg,
+		api:     cfg.API,
+		rs:      &responder{http: cfg.HTTPClient, allowed: slackAllowed(cfg.APIURL)},
+		log:     cfg.Logger,
+		handler: cfg.Handler,
+	}
+}
+
+// NewSlackClient returns the Slack client for the bot's tokens. apiURL is
+// the Web API base URL, ending in "/"; Slack's when empty.
+func NewSlackClient(botToken, appToken, apiURL string) *slack.Client {
+	if apiURL == "" {
+		apiURL = slack.APIURL
+	}
+	return slack.New(botToken,
+		slack.OptionAppLevelToken(appToken),
+		slack.OptionAPIURL(apiURL),
+		slack.OptionHTTPClient(newHTTPClient()),
+	)
+}
+
+func newHTTPClient() *http.Client { return &http.Client{Timeout: 15 * time.Second} }
+
+// Check calls auth.test, so that a bad bot token is reported at start.
+func (b *Bot) Check(ctx context.Context) (*slack.AuthTestResponse, error) {
+	r, err := b.api.AuthTestContext(ctx)
+	if err != nil {
+		if isAuthError(err) {
+			return nil, fmt.Errorf("%w: SLACK_BOT_TOKEN: %v", ErrAuth, err)
+		}
+		return nil, fmt.Errorf("slack auth.test: %w", err)
+	}
+	return r, nil
+}
+
+func isAuthError(err error) bool {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		err = errors.New(se.Err)
+	}
+	switch err.Error() {
+	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
+		return true
+	}
+	return false
+}
+
+// Run serves Slack until ctx ends, then stops taking work, lets the work in
+// flight finish (within the drain timeout) and returns nil. It returns an
+// error matching ErrAuth when Slack rejects a token.
+func (b *Bot) Run(ctx context.Context) error {
+	if _, err := b.Check(ctx); err != nil {
+		return err
+	}
+	sm := socketmode.New(b.api)
+	smCtx, stopSM := context.WithCancel(context.Background())
+	defer stopSM()
+	smDone := make(chan error, 1)
+	go func() { smDone <- sm.RunContext(smCtx) }()
+
+	work := make(chan func(), b.cfg.Queue)
+	var wg sync.WaitGroup
+	for range b.cfg.Workers {
+		wg.Go(func() {
+			for job := range work {
+				job()
+			}
+		})
+	}
+	// Work in flight gets its own context, so that shutdown does not cut
+	// a stop in half; drain bounds it.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-smDone:
+			smDone <- err
+			runErr = b.smError(err)
+			break loop
+		case evt := <-sm.Events:
+			b.dispatch(workCtx, sm, evt, work)
+		}
+	}
+	stopSM()
+	close(work)
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(b.cfg.DrainTimeout):
+		b.log.Warn("shutdown: work still in flight after the drain timeout; cancelling it")
+		cancelWork()
+		<-drained
+	}
+	<-smDone
+	return runErr
+}
+
+func (b *Bot) smError(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return errors.New("slack socket mode stopped")
+	}
+	if isAuthError(err) || isAuthError(errors.Unwrap(err)) {
+		return fmt.Errorf("%w: SLACK_APP_TOKEN: %v", ErrAuth, err)
+	}
+	return fmt.Errorf("slack socket mode: %w", err)
+}
+
+// dispatch acknowledges evt at once and queues its work. It never blocks on
+// the network: the event loop must keep draining Events and answering PINGs.
+func (b *Bot) dispatch(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, work chan<- func()) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("slack: connecting")
+		return
+	case socketmode.EventTypeConnected:
+		b.log.Info("slack: connected")
+		return
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("slack: connection error; slack-go retries", slog.String("error", fmt.Sprint(evt.Data)))
+		return
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("slack: invalid auth")
+		return
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			b.ackEmpty(sm, evt)
+			return
+		}
+		b.slashCommand(ctx, sm, evt.Request, cmd, work)
+		return
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			b.ackEmpty(sm, evt)
+			return
+		}
+		b.interactive(ctx, sm, evt.Request, cb, work)
+		return
+	}
+	b.ackEmpty(sm, evt)
+}
+
+// ackEmpty acknowledges an envelope we do nothing with.
+func (b *Bot) ackEmpty(sm *socketmode.Client, evt socketmode.Event) {
+	if evt.Request != nil && evt.Request.EnvelopeID != "" {
+		b.ack(sm, evt.Request.EnvelopeID, nil)
+	}
+}
+
+// ackTimeout bounds the wait for room in slack-go's outgoing queue, which
+// fills only while the connection is down.
+const ackTimeout = 2 * time.Second
+
+func (b *Bot) ack(sm *socketmode.Client, envelopeID string, payload any) {
+	ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
+	defer cancel()
+	if err := sm.AckCtx(ctx, envelopeID, payload); err != nil {
+		b.log.Warn("slack: ack failed", slog.String("envelope_id", envelopeID), slog.String("error", err.Error()))
+	}
+}
+
+func (b *Bot) slashCommand(ctx context.Context, sm *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand, work chan<- func()) {
+	if sc.Command != b.cfg.Command {
+		b.ack(sm, req.EnvelopeID, render(handlers.Reply{Text: fmt.Sprintf("This app serves only %s.", b.cfg.Command)}))
+		return
+	}
+	cmd := handlers.Command{EnvelopeID: req.EnvelopeID, TeamID: sc.TeamID, ChannelID: sc.ChannelID, UserID: sc.UserID, Text: sc.Text}
+	if r, ok := b.handler.Quick(cmd); ok {
+		b.ack(sm, req.EnvelopeID, render(r))
+		return
+	}
+	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
+	select {
+	case work <- func() { b.handler.Command(ctx, cmd, out) }:
+		b.ack(sm, req.EnvelopeID, nil)
+	default:
+		b.log.Warn("busy: command turned away", slog.String("envelope_id", req.EnvelopeID))
+		b.ack(sm, req.EnvelopeID, render(handlers.Busy()))
+	}
+}
+
+func (b *Bot) interactive(ctx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, work chan<- func()) {
+	b.ack(sm, req.EnvelopeID, nil)
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) != 1 {
+		return
+	}
+	a := cb.ActionCallback.BlockActions[0]
+	if a.ActionID != handlers.ActionEnd && a.ActionID != handlers.ActionCancel {
+		return
+	}
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.User.TeamID
+	}
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
+	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
+	select {
+	case work <- func() { b.handler.Click(ctx, click, out) }:
+	default:
+		// The prompt is not claimed, so the user can click again.
+		b.log.Warn("busy: click turned away", slog.String("envelope_id", req.EnvelopeID))
+	}
+}

@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"meetingbot/handlers"
+)
+
+// poster is the part of slack-go the replier uses.
+type poster interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+}
+
+// responder posts to response_url: the capability URL Slack gives each
+// command and click, good for five posts within 30 minutes.
+type responder struct {
+	http    *http.Client
+	allowed func(*url.URL) bool
+}
+
+// post sends m to the response URL u.
+func (rs *responder) post(ctx context.Context, u string, m message) error {
+	parsed, err := url.Parse(u)
+	if err != nil || !rs.allowed(parsed) {
+		return errors.New("response_url is not a Slack URL")
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var last error
+	for try := 0; try < 2; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+		if err != nil {
+			return errors.New("building the response_url request")
+		}
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		resp, err := rs.http.Do(req)
+		if err != nil {
+			// *url.Error repeats the URL, which is a secret.
+			last = fmt.Errorf("response_url post failed: %w", unwrapURLError(err))
+			if ctx.Err() != nil {
+				return last
+			}
+			continue
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return nil
+		case resp.StatusCode >= 500:
+			last = fmt.Errorf("response_url post: status %d", resp.StatusCode)
+			continue
+		}
+		return fmt.Errorf("response_url post: status %d", resp.StatusCode)
+	}
+	return last
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// slackAllowed accepts the response URLs Slack hands out, and those on the
+// configured API host (a fake Slack in tests, or GovSlack).
+func slackAllowed(apiURL string) func(*url.URL) bool {
+	api, _ := url.Parse(apiURL)
+	return func(u *url.URL) bool {
+		if api != nil && u.Scheme == api.Scheme && u.Host == api.Host {
+			return true
+		}
+		if u.Scheme != "https" || u.User != nil {
+			return false
+		}
+		h := u.Hostname()
+		return h == "hooks.slack.com" || h == "hooks.slack-gov.com" ||
+			strings.HasSuffix(h, ".slack.com") || strings.HasSuffix(h, ".slack-gov.com")
+	}
+}
+
+// slackReplier sends the replies of one command or click: private replies
+// and replacements through its response_url, public ones with
+// chat.postMessage, or through response_url when the bot cannot post there.
+type slackReplier struct {
+	api         poster
+	rs          *responder
+	responseURL string
+	channel     string
+	log         *slog.Logger
+}
+
+var _ handlers.Replier = (*slackReplier)(nil)
+
+// Reply sends r.
+func (s *slackReplier) Reply(ctx context.Context, r handlers.Reply) error {
+	if !r.Public {
+		return s.rs.post(ctx, s.responseURL, render(r))
+	}
+	err := s.postMessage(ctx, r.Text)
+	if err == nil {
+		return nil
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "chat.postMessage failed; posting through response_url",
+		slog.String("channel", s.channel), slog.String("error", err.Error()))
+	return s.rs.post(ctx, s.responseURL, render(r))
+}
+
+// maxRateLimitWaits bounds how often postMessage waits out a 429.
+const maxRateLimitWaits = 3
+
+// postMessage posts text in the channel, waiting out rate limits within ctx.
+func (s *slackReplier) postMessage(ctx context.Context, text string) error {
+	for waits := 0; ; waits++ {
+		_, _, err := s.api.PostMessageContext(ctx, s.channel, slack.MsgOptionText(text, false))
+		rl, ok := errors.AsType[*slack.RateLimitedError](err)
+		if !ok || waits == maxRateLimitWaits {
+			return err
+		}
+		wait := max(rl.RetryAfter, time.Second)
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package slacktest
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// verificationToken is the deprecated verification token Slack still puts in
+// payloads; Socket Mode apps must not rely on it.
+const verificationToken = "x"
+
+// SlashCommand is a slash command invocation to push to the bot.
+type SlashCommand struct {
+	// TeamID defaults to Config.TeamID.
+	TeamID string
+	// ChannelID and ChannelName say where the command was typed. For a
+	// D… channel the name defaults to "directmessage", as in Slack.
+	ChannelID, ChannelName string
+	// UserID and UserName say who typed it.
+	UserID, UserName string
+	// Command defaults to "/endmeeting".
+	Command string
+	// Text is what follows the command.
+	Text string
+}
+
+// slashPayload is a slash_commands payload in Slack's field order.
+type slashPayload struct {
+	Token               string `json:"token"`
+	TeamID              string `json:"team_id"`
+	TeamDomain          string `json:"team_domain"`
+	ChannelID           string `json:"channel_id"`
+	ChannelName         string `json:"channel_name"`
+	UserID              string `json:"user_id"`
+	UserName            string `json:"user_name"`
+	Command             string `json:"command"`
+	Text                string `json:"text"`
+	APIAppID            string `json:"api_app_id"`
+	IsEnterpriseInstall string `json:"is_enterprise_install"` // a string on the wire
+	ResponseURL         string `json:"response_url"`
+	TriggerID           string `json:"trigger_id"`
+}
+
+// SendSlashCommand pushes a slash_commands envelope with a fresh
+// response_url, waiting for a connection while ctx allows.
+func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope, error) {
+	if c.TeamID == "" {
+		c.TeamID = s.cfg.TeamID
+	}
+	if c.Command == "" {
+		c.Command = "/endmeeting"
+	}
+	if c.ChannelName == "" && strings.HasPrefix(c.ChannelID, "D") {
+		c.ChannelName = "directmessage"
+	}
+	responseURL := s.newResponseURL("commands", c.TeamID)
+	return s.sendEnvelope(ctx, "slash_commands", responseURL, slashPayload{
+		Token:               verificationToken,
+		TeamID:              c.TeamID,
+		TeamDomain:          s.cfg.TeamDomain,
+		ChannelID:           c.ChannelID,
+		ChannelName:         c.ChannelName,
+		UserID:              c.UserID,
+		UserName:            c.UserName,
+		Command:             c.Command,
+		Text:                c.Text,
+		APIAppID:            s.cfg.AppID,
+		IsEnterpriseInstall: "false",
+		ResponseURL:         responseURL,
+		TriggerID:           newTriggerID(),
+	})
+}
+
+// BlockAction is a click on a Block Kit button to push to the bot.
+type BlockAction struct {
+	// TeamID defaults to Config.TeamID.
+	TeamID string
+	// ChannelID and ChannelName say where the message with the button is.
+	ChannelID, ChannelName string
+	// UserID and UserName say who clicked.
+	UserID, UserName string
+	// ActionID, BlockID and Value are the button's; Slack makes up an
+	// ActionID and a BlockID when the message had none.
+	ActionID, BlockID, Value string
+	// Style is the button's style: "", "primary" or "danger".
+	Style string
+	// Text is the button's label; default "Button".
+	Text string
+	// IsEphemeral says the button is on an ephemeral message; Slack then
+	// sends no "message" object.
+	IsEphemeral bool
+
+	// MessageTS is the ts of the message holding the button; default a
+	// fresh ts.
+	MessageTS string
+	// Message is the "message" object sent for a non-ephemeral message.
+	// When nil, it is the message posted with chat.postMessage whose ts is
+	// MessageTS, if any, else a minimal bot message.
+	Message json.RawMessage
+}
+
+type actionUser struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	TeamID   string `json:"team_id"`
+}
+
+type actionContainer struct {
+	Type        string `json:"type"`
+	MessageTS   string `json:"message_ts"`
+	ChannelID   string `json:"channel_id"`
+	IsEphemeral bool   `json:"is_ephemeral"`
+}
+
+type actionTeam struct {
+	ID     string `json:"id"`
+	Domain string `json:"domain"`
+}
+
+type actionChannel struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type textObject struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type buttonAction struct {
+	ActionID string     `json:"action_id"`
+	BlockID  string     `json:"block_id"`
+	Type     string     `json:"type"`
+	Style    string     `json:"style,omitempty"`
+	Text     textObject `json:"text"`
+	Value    string     `json:"value,omitempty"`
+	ActionTS string     `json:"action_ts"`
+}
+
+// blockActionsPayload is a block_actions payload in Slack's field order.
+type blockActionsPayload struct {
+	Type        string          `json:"type"`
+	User        actionUser      `json:"user"`
+	APIAppID    string          `json:"api_app_id"`
+	Token       string          `json:"token"`
+	Container   actionContainer `json:"container"`
+	TriggerID   string          `json:"trigger_id"`
+	Team        actionTeam      `json:"team"`
+	Channel     actionChannel   `json:"channel"`
+	Message     json.RawMessage `json:"message,omitempty"`
+	ResponseURL string          `json:"response_url"`
+	Actions     []buttonAction  `json:"actions"`
+}
+
+// SendBlockAction pushes an interactive envelope with a block_actions payload
+// for one button click, with a fresh response_url, waiting for a connection
+// while ctx allows. Every call is a new click with its own envelope_id and
+// action_ts, as in Slack.
+func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, error) {
+	if a.TeamID == "" {
+		a.TeamID = s.cfg.TeamID
+	}
+	if a.ChannelName == "" && strings.HasPrefix(a.ChannelID, "D") {
+		a.ChannelName = "directmessage"
+	}
+	if a.ActionID == "" {
+		a.ActionID = randomHex(3)
+	}
+	if a.BlockID == "" {
+		a.BlockID = randomHex(3)
+	}
+	if a.Text == "" {
+		a.Text = "Button"
+	}
+	now := time.Now()
+	s.mu.Lock()
+	if a.MessageTS == "" {
+		a.MessageTS = s.nextMessageTS()
+	}
+	var msg json.RawMessage
+	if !a.IsEphemeral {
+		msg = a.Message
+		if msg == nil {
+			msg = s.messageObjectLocked(a.MessageTS)
+		}
+	}
+	s.mu.Unlock()
+
+	responseURL := s.newResponseURL("actions", a.TeamID)
+	return s.sendEnvelope(ctx, "interactive", responseURL, blockActionsPayload{
+		Type:     "block_actions",
+		User:     actionUser{ID: a.UserID, Username: a.UserName, Name: a.UserName, TeamID: a.TeamID},
+		APIAppID: s.cfg.AppID,
+		Token:    verificationToken,
+		Container: actionContainer{
+			Type:        "message",
+			MessageTS:   a.MessageTS,
+			ChannelID:   a.ChannelID,
+			IsEphemeral: a.IsEphemeral,
+		},
+		TriggerID:   newTriggerID(),
+		Team:        actionTeam{ID: a.TeamID, Domain: s.cfg.TeamDomain},
+		Channel:     actionChannel{ID: a.ChannelID, Name: a.ChannelName},
+		Message:     msg,
+		ResponseURL: responseURL,
+		Actions: []buttonAction{{
+			ActionID: a.ActionID,
+			BlockID:  a.BlockID,
+			Type:     "button",
+			Style:    a.Style,
+			Text:     textObject{Type: "plain_text", Text: a.Text},
+			Value:    a.Value,
+			ActionTS: slackTS(now),
+		}},
+	})
+}
+
+// messageObjectLocked returns the message object for ts: the one posted with
+// chat.postMessage, or a minimal bot message. The caller holds s.mu.
+func (s *Server) messageObjectLocked(ts string) json.RawMessage {
+	for _, m := range s.messages {
+		if m.TS == ts {
+			return s.messageObject(m)
+		}
+	}
+	return s.messageObject(Message{TS: ts})
+}

@@ -1,0 +1,155 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"meetingbot/meeting"
+)
+
+// All the text users see lives here, so that wording is one edit. Text is
+// Slack mrkdwn; anything that comes from outside is escaped.
+
+const usageText = "Usage: `/endmeeting <meeting-id>`, for example `/endmeeting 914044873`. " +
+	"The ID has 6 to 20 digits; spaces or dashes between groups are fine. " +
+	"You will be asked to confirm before anything ends."
+
+func msgUsage() string { return usageText }
+
+func msgBadID(err error) string {
+	reason := "it is not a meeting ID"
+	if e, ok := errors.AsType[*meeting.IDError](err); ok {
+		reason = e.Reason
+	}
+	return fmt.Sprintf("That is not a meeting ID: %s.\n%s", reason, usageText)
+}
+
+func msgDenied(d Decision, ref string) string {
+	switch d.Reason {
+	case "channel":
+		return withRef("`/endmeeting` is not enabled in this channel.", ref)
+	case "lookup_failed":
+		return withRef("I could not check your permission just now, so nothing was done. Try again in a minute, or ask the bot's operator.", ref)
+	}
+	return withRef("You are not allowed to end meetings with this bot. Ask the bot's operator for access.", ref)
+}
+
+func msgPrompt(m MeetingView) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "End meeting %s? Everyone in it will be disconnected.", meetingName(m.Subject, m.ID))
+	if when := timeRange(m.Start, m.End); when != "" {
+		fmt.Fprintf(&b, "\nScheduled %s.", when)
+	}
+	return b.String()
+}
+
+func confirmDialog(m MeetingView) *Confirm {
+	return &Confirm{
+		Title: "End this meeting?",
+		Text:  truncate(fmt.Sprintf("This ends %s for everyone in it.", plainName(m.Subject, m.ID)), 300),
+		Yes:   "End meeting",
+		No:    "Keep it",
+	}
+}
+
+const (
+	labelEnd    = "End meeting"
+	labelCancel = "Cancel"
+)
+
+func msgEnding(id meeting.ID, subject string) string {
+	return fmt.Sprintf("Ending meeting %s…", meetingName(subject, id))
+}
+
+func msgEnded(id meeting.ID, subject string) string {
+	return fmt.Sprintf("Meeting %s has ended. Its reservation is kept, so people can rejoin until its scheduled end time unless your enterprise turned reservation records off.", meetingName(subject, id))
+}
+
+func msgAnnounce(user string, id meeting.ID, subject string) string {
+	return fmt.Sprintf("<@%s> ended meeting %s.", user, meetingName(subject, id))
+}
+
+func msgCancelled(id meeting.ID) string {
+	return fmt.Sprintf("Cancelled. Meeting %s was not ended.", id)
+}
+
+func msgExpired(id meeting.ID, timeout time.Duration) string {
+	return fmt.Sprintf("This prompt expired after %s. Type `/endmeeting %s` again to end the meeting.", timeout, id)
+}
+
+func msgNotRequester(requester string) string {
+	return fmt.Sprintf("Only <@%s>, who asked, can answer this prompt.", requester)
+}
+
+func msgDuplicate(id meeting.ID) string {
+	return fmt.Sprintf("This prompt for meeting %s has already been answered.", id)
+}
+
+const msgBadButton = "This button is not valid any more. Type `/endmeeting <meeting-id>` again."
+
+const msgBusy = "meetingbot is busy right now; nothing was done. Try again in a minute."
+
+// msgFailure is the message for a failed look-up or stop of meeting id.
+func msgFailure(err error, id meeting.ID, ref string) string {
+	var s string
+	switch {
+	case errors.Is(err, meeting.ErrNotFound):
+		s = fmt.Sprintf("Meeting %s was not found: it does not exist, it has already ended, or the bot cannot see it.", id)
+	case errors.Is(err, meeting.ErrAlreadyEnded):
+		s = fmt.Sprintf("Meeting %s has already ended.", id)
+	case errors.Is(err, meeting.ErrNotStarted):
+		s = fmt.Sprintf("Meeting %s has not started yet; only a meeting in progress can be ended.", id)
+	case errors.Is(err, meeting.ErrNotPermitted):
+		s = fmt.Sprintf("The bot's Huawei account may not control meeting %s.", id)
+	case errors.Is(err, meeting.ErrLocked):
+		s = fmt.Sprintf("Huawei has locked control of meeting %s for a while after failed log-ins. Try again later.", id)
+	case errors.Is(err, meeting.ErrCredentials):
+		s = "Huawei Cloud Meeting rejected the bot's credentials. Please tell the bot's operator."
+	case errors.Is(err, meeting.ErrThrottled), errors.Is(err, meeting.ErrUnavailable):
+		s = fmt.Sprintf("Huawei Cloud Meeting is busy or unreachable, so meeting %s may not have ended. Try again in a minute.", id)
+	default:
+		s = "Something went wrong inside the bot. Please tell the bot's operator."
+	}
+	return withRef(s, ref)
+}
+
+func withRef(s, ref string) string { return fmt.Sprintf("%s (ref `%s`)", s, ref) }
+
+// meetingName is "*Subject* (ID)", or the ID alone without a subject.
+func meetingName(subject string, id meeting.ID) string {
+	if subject == "" {
+		return string(id)
+	}
+	return fmt.Sprintf("*%s* (%s)", escape(subject), id)
+}
+
+// plainName is meetingName without markup, for plain-text fields.
+func plainName(subject string, id meeting.ID) string {
+	if subject == "" {
+		return "meeting " + string(id)
+	}
+	return fmt.Sprintf("%q (%s)", subject, id)
+}
+
+func timeRange(start, end time.Time) string {
+	const layout = "2006-01-02 15:04"
+	switch {
+	case start.IsZero():
+		return ""
+	case end.IsZero():
+		return "from " + start.UTC().Format(layout) + " UTC"
+	case start.UTC().YearDay() == end.UTC().YearDay() && start.Year() == end.Year():
+		return start.UTC().Format(layout) + "–" + end.UTC().Format("15:04") + " UTC"
+	}
+	return start.UTC().Format(layout) + " – " + end.UTC().Format(layout) + " UTC"
+}
+
+// escape makes text from outside safe in mrkdwn: Slack reads <…> as links
+// and mentions (<!channel>), so &, < and > are escaped as Slack asks, and
+// the text cannot close the *bold* around it.
+func escape(s string) string {
+	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "*", "∗", "\n", " ", "\r", " ").Replace(s)
+	return s
+}

@@ -1,0 +1,336 @@
+package meeting
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patrickmn/go-cache"
+	"golang.org/x/sync/singleflight"
+)
+
+// DefaultEndpoint is Huawei Cloud Meeting's API host for the Chinese mainland.
+const DefaultEndpoint = "https://api.meeting.huaweicloud.com"
+
+// maxBody caps what the client reads of any answer; Huawei's answers are a
+// few KB, and a gateway page must not fill memory.
+const maxBody = 256 << 10
+
+// Config configures a Client. Exactly one of the two credentials must be set:
+// AppID and AppKey, or Account and Password.
+type Config struct {
+	Endpoint string // base URL; DefaultEndpoint when empty
+
+	AppID  string
+	AppKey Secret
+	// UserID is the App ID user the client acts as; empty acts as the
+	// enterprise administrator.
+	UserID string
+
+	Account  string
+	Password Secret
+
+	// HTTPClient sends the requests; a client with timeouts when nil.
+	HTTPClient *http.Client
+	// Now is the clock used for token expiry; time.Now when nil.
+	Now func() time.Time
+	// Logger gets one debug record per HTTP request; discarded when nil.
+	Logger *slog.Logger
+	// Retry sets the backoff for server errors, throttling and network
+	// failures; DefaultRetry when zero.
+	Retry Retry
+}
+
+// Retry is the retry policy for calls that may be tried again.
+type Retry struct {
+	// Deadline bounds a call with all its retries when the context has no
+	// earlier deadline.
+	Deadline time.Duration
+	// Base and Max bound the exponential backoff after a server error or a
+	// network failure; each wait is drawn between half and all of it.
+	Base, Max time.Duration
+	// Throttle is the least wait after a 429 (longer if Retry-After says so);
+	// each wait is drawn between it and twice it.
+	Throttle time.Duration
+}
+
+// DefaultRetry is the policy used when Config.Retry is zero.
+var DefaultRetry = Retry{Deadline: 20 * time.Second, Base: 250 * time.Millisecond, Max: 4 * time.Second, Throttle: 2500 * time.Millisecond}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	appID := c.AppID != "" || c.AppKey != ""
+	account := c.Account != "" || c.Password != ""
+	switch {
+	case appID && account:
+		return errors.New("set either the App ID credentials or the account credentials, not both")
+	case appID && (c.AppID == "" || c.AppKey == ""):
+		return errors.New("App ID authentication needs both the App ID and the App Key")
+	case account && (c.Account == "" || c.Password == ""):
+		return errors.New("account authentication needs both the account and the password")
+	case !appID && !account:
+		return errors.New("no Huawei credentials: set the App ID and App Key, or the account and password")
+	case account && c.UserID != "":
+		return errors.New("a user ID to act as needs App ID authentication")
+	}
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+			return errors.New("the endpoint must be an http or https URL with a host and no query")
+		}
+	}
+	return nil
+}
+
+// Client calls Huawei Cloud Meeting as one Huawei user. Clients made with As
+// share the caches of the client they come from. A Client is safe for
+// concurrent use.
+type Client struct {
+	*shared
+	user string // App ID user ID; "" for the administrator or the account
+}
+
+// shared is the state all the views of one Client have in common.
+type shared struct {
+	endpoint string
+	http     *http.Client
+	now      func() time.Time
+	log      *slog.Logger
+	retry    Retry
+	auth     authenticator
+
+	mu       sync.Mutex
+	access   map[string]accessToken // by user ID
+	logins   singleflight.Group     // by user ID
+	control  *cache.Cache           // controlEntry by meeting ID
+	controls singleflight.Group     // by meeting ID
+}
+
+// New returns a Client for cfg.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &shared{
+		endpoint: strings.TrimRight(cfg.Endpoint, "/"),
+		http:     cfg.HTTPClient,
+		now:      cfg.Now,
+		log:      cfg.Logger,
+		retry:    cfg.Retry,
+		access:   make(map[string]accessToken),
+		control:  cache.New(cache.NoExpiration, 10*time.Minute),
+	}
+	if s.endpoint == "" {
+		s.endpoint = DefaultEndpoint
+	}
+	if s.http == nil {
+		s.http = &http.Client{
+			Timeout: 15 * time.Second,
+			Transport: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				TLSHandshakeTimeout:   5 * time.Second,
+				ResponseHeaderTimeout: 10 * time.Second,
+				IdleConnTimeout:       90 * time.Second,
+				MaxIdleConnsPerHost:   8,
+				ForceAttemptHTTP2:     true,
+			},
+		}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.retry == (Retry{}) {
+		s.retry = DefaultRetry
+	}
+	if cfg.AppID != "" {
+		s.auth = appIDAuth{appID: cfg.AppID, appKey: cfg.AppKey}
+	} else {
+		s.auth = accountAuth{account: cfg.Account, password: cfg.Password}
+	}
+	return &Client{shared: s, user: cfg.UserID}, nil
+}
+
+// As returns a client that acts as the App ID user userID, sharing this
+// client's caches. It fails with account authentication, which can act only
+// as the account.
+func (c *Client) As(userID string) (*Client, error) {
+	if _, ok := c.auth.(appIDAuth); !ok && userID != "" {
+		return nil, errors.New("acting as another user needs App ID authentication")
+	}
+	return &Client{shared: c.shared, user: userID}, nil
+}
+
+// Endpoint returns the base URL the client calls.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// request is one HTTP call to Huawei.
+type request struct {
+	op     string // for errors and logs
+	method string
+	path   string
+	query  url.Values
+	header http.Header
+	body   []byte
+	auth   bool // an authentication call: 4xx means bad credentials
+}
+
+// response is a 2xx answer.
+type response struct {
+	status    int
+	header    http.Header
+	body      []byte
+	requestID string
+	// ambiguous is set when an earlier try failed in a way that leaves
+	// open whether Huawei acted on it (a network failure or a server error).
+	ambiguous bool
+}
+
+// send makes the request, retrying server errors, throttling and network
+// failures with backoff and jitter until the context's deadline, or the
+// policy's when the context has none. Other failures are returned at once.
+func (s *shared) send(ctx context.Context, r request) (response, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.retry.Deadline)
+		defer cancel()
+	}
+	ambiguous := false
+	for attempt := 0; ; attempt++ {
+		resp, retryAfter, err := s.sendOnce(ctx, r)
+		resp.ambiguous = ambiguous
+		if err == nil || !retryable(err) {
+			return resp, err
+		}
+		ambiguous = ambiguous || errors.Is(err, ErrUnavailable)
+		wait := s.backoff(attempt, err, retryAfter)
+		if deadline, _ := ctx.Deadline(); time.Until(deadline) <= wait {
+			return resp, err // no time for another try: report the last failure now
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return resp, err
+		case <-t.C:
+		}
+	}
+}
+
+// backoff returns how long to wait before the next attempt.
+func (s *shared) backoff(attempt int, err error, retryAfter time.Duration) time.Duration {
+	if errors.Is(err, ErrThrottled) {
+		d := s.retry.Throttle + rand.N(s.retry.Throttle+1)
+		return max(d, retryAfter)
+	}
+	d := s.retry.Max
+	if attempt < 16 {
+		d = min(s.retry.Base<<attempt, s.retry.Max)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// sendOnce makes one attempt. It also returns the Retry-After of a 429.
+func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Duration, error) {
+	u := s.endpoint + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return response{}, 0, &Error{Op: r.op, Kind: ErrUnexpected, Err: err}
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	start := time.Now()
+	resp, err := s.http.Do(req)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelDebug, "huawei request failed", slog.String("op", r.op),
+			slog.Float64("duration_ms", ms(time.Since(start))), slog.String("error", safeNetError(err)))
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return response{}, 0, ctx.Err() // the caller gave up: not Huawei's fault
+		}
+		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Err: errors.New(safeNetError(err))}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	rid := printable(resp.Header.Get("X-Request-Id"), 64)
+	s.log.LogAttrs(ctx, slog.LevelDebug, "huawei request", slog.String("op", r.op),
+		slog.Int("status", resp.StatusCode), slog.String("request_id", rid),
+		slog.Float64("duration_ms", ms(time.Since(start))))
+	if err != nil {
+		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Status: resp.StatusCode, RequestID: rid, Err: errors.New(safeNetError(err))}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := decodeError(r.op, r.auth, resp.StatusCode, resp.Header, data)
+		e.RequestID = rid
+		if e.RequestID == "" {
+			e.RequestID = printable(decodeRequestID(data), 64)
+		}
+		return response{}, retryAfter(resp.Header), e
+	}
+	if len(data) > maxBody {
+		return response{}, 0, &Error{Op: r.op, Kind: ErrUnexpected, Status: resp.StatusCode, RequestID: rid, Err: errors.New("answer too large")}
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: data, requestID: rid}, 0, nil
+}
+
+// ms is d in milliseconds, for logs.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func decodeRequestID(body []byte) string {
+	var eb errorBody
+	if json.Unmarshal(body, &eb) != nil {
+		return ""
+	}
+	return eb.RequestID
+}
+
+// retryAfter reads a Retry-After header given in seconds.
+func retryAfter(h http.Header) time.Duration {
+	n, err := strconv.Atoi(h.Get("Retry-After"))
+	if err != nil || n < 0 || n > 60 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+// safeNetError describes a transport error without the URL, which
+// *url.Error would repeat.
+func safeNetError(err error) string {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		err = ue.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return err.Error()
+}
+
+// decodeJSON decodes a 2xx body into v.
+func decodeJSON(op string, resp response, v any) error {
+	if err := json.Unmarshal(resp.body, v); err != nil {
+		return &Error{Op: op, Kind: ErrUnexpected, Status: resp.status, RequestID: resp.requestID, Err: fmt.Errorf("decoding the answer: %w", err)}
+	}
+	return nil
+}

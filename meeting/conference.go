@@ -1,0 +1,137 @@
+package meeting
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// State is a meeting's state as Huawei reports it.
+type State string
+
+// The values of conferenceState.
+const (
+	StateScheduled  State = "Schedule"
+	StateCreating   State = "Creating"
+	StateInProgress State = "Created"
+	StateEnded      State = "Destroyed"
+)
+
+// Conference is what the client knows of a meeting.
+type Conference struct {
+	ID      ID
+	Subject string
+	State   State
+	// Start and End are the scheduled times; zero when Huawei sent none or
+	// sent them in a form the client does not read.
+	Start, End time.Time
+	// RequestID is Huawei's X-Request-Id of the details call.
+	RequestID string
+
+	hostPassword Secret
+}
+
+// CanControl reports whether the client got the meeting's host password, so
+// it can fetch a control token and end the meeting. Huawei gives it only to
+// the meeting's host and to administrators.
+func (c Conference) CanControl() bool { return c.hostPassword != "" }
+
+// conferenceInfo is the part of Huawei's ConferenceInfo the client reads.
+type conferenceInfo struct {
+	ConferenceID    string `json:"conferenceID"`
+	Subject         string `json:"subject"`
+	StartTime       string `json:"startTime"`
+	EndTime         string `json:"endTime"`
+	ConferenceState State  `json:"conferenceState"`
+	PasswordEntry   []struct {
+		Role     string `json:"conferenceRole"`
+		Password Secret `json:"password"`
+	} `json:"passwordEntry"`
+}
+
+// huaweiTime is the layout of startTime and endTime, in UTC.
+const huaweiTime = "2006-01-02 15:04"
+
+func (ci conferenceInfo) conference(requestID string) Conference {
+	c := Conference{
+		ID:        ID(ci.ConferenceID),
+		Subject:   ci.Subject,
+		State:     ci.ConferenceState,
+		RequestID: requestID,
+	}
+	c.Start, _ = time.ParseInLocation(huaweiTime, ci.StartTime, time.UTC)
+	c.End, _ = time.ParseInLocation(huaweiTime, ci.EndTime, time.UTC)
+	for _, p := range ci.PasswordEntry {
+		if p.Role == "chair" {
+			c.hostPassword = p.Password
+		}
+	}
+	return c
+}
+
+// Meeting returns the details of a meeting that has not ended (confDetail).
+// Huawei answers not found for meetings that have ended and for meetings the
+// client's user may not see.
+func (c *Client) Meeting(ctx context.Context, id ID) (Conference, error) {
+	if err := id.Validate(); err != nil {
+		return Conference{}, err
+	}
+	resp, err := c.withAccessToken(ctx, request{
+		op: "confDetail", method: http.MethodGet,
+		path:  "/v1/mmc/management/conferences/confDetail",
+		query: url.Values{"conferenceID": {string(id)}},
+	})
+	if err != nil {
+		return Conference{}, err
+	}
+	var ans struct {
+		ConferenceData conferenceInfo `json:"conferenceData"`
+	}
+	if err := decodeJSON("confDetail", resp, &ans); err != nil {
+		return Conference{}, err
+	}
+	conf := ans.ConferenceData.conference(resp.requestID)
+	if conf.ID != id {
+		return Conference{}, &Error{Op: "confDetail", Kind: ErrUnexpected, Status: resp.status, RequestID: resp.requestID, Err: errors.New("the answer is about another meeting")}
+	}
+	return conf, nil
+}
+
+// Prepare gets a meeting ready to be ended: it reads its details and, for a
+// meeting in progress, fetches and caches its control token, so that a Stop
+// within the token's lifetime makes a single request. A meeting that is not
+// in progress, or that the client cannot control, is an error; the details
+// are returned with it when they were read.
+func (c *Client) Prepare(ctx context.Context, id ID) (Conference, error) {
+	conf, err := c.Meeting(ctx, id)
+	if err != nil {
+		return conf, err
+	}
+	if err := conf.ready(); err != nil {
+		return conf, err
+	}
+	if _, err := c.controlToken(ctx, id, conf.hostPassword); err != nil {
+		return conf, err
+	}
+	return conf, nil
+}
+
+// ready reports why a meeting cannot be ended now.
+func (c Conference) ready() error {
+	op := "confDetail"
+	switch c.State {
+	case StateInProgress:
+	case StateScheduled, StateCreating:
+		return &Error{Op: op, Kind: ErrNotStarted, RequestID: c.RequestID}
+	case StateEnded:
+		return &Error{Op: op, Kind: ErrAlreadyEnded, RequestID: c.RequestID}
+	default:
+		return &Error{Op: op, Kind: ErrUnexpected, RequestID: c.RequestID, Err: errors.New("unknown meeting state")}
+	}
+	if !c.CanControl() {
+		return &Error{Op: op, Kind: ErrNotPermitted, RequestID: c.RequestID, Err: errors.New("no host password in the details")}
+	}
+	return nil
+}

@@ -1,0 +1,14 @@
+// Package meetingtest provides a fake Huawei Cloud Meeting server for tests and
+// for the bot's console simulator.
+//
+// The fake follows huawei-meeting-api.md and is strict where Huawei is: it
+// checks App ID signatures, nonces, expiry times, token lifetimes, who may see
+// which meeting and which password gives which control role. A client that
+// passes against it has at least sent what Huawei documents.
+//
+// It serves the six calls meetingbot uses (App ID and account log-in,
+// confDetail, online, control token, stop) on 127.0.0.1, keeps its own clock
+// that tests move with Advance, answers with injected faults on demand, and
+// records every request. Where Huawei documents no error code, the code the
+// fake uses is inferred and says so next to its definition in errors.go.
+package meetingtest

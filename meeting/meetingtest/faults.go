@@ -1,0 +1,121 @@
+package meetingtest
+
+import (
+	"net/http"
+	"time"
+)
+
+// Endpoint names one of the API calls the fake serves, for fault injection
+// and the request log.
+type Endpoint string
+
+// The endpoints the fake serves.
+const (
+	EndpointAppAuth      Endpoint = "appauth"      // POST /v2/usg/acs/auth/appauth
+	EndpointAccountAuth  Endpoint = "accountauth"  // POST /v1/usg/acs/auth/account
+	EndpointConfDetail   Endpoint = "confdetail"   // GET /v1/mmc/management/conferences/confDetail
+	EndpointOnline       Endpoint = "online"       // GET /v1/mmc/management/conferences/online
+	EndpointControlToken Endpoint = "controltoken" // GET /v1/mmc/control/conferences/token
+	EndpointStop         Endpoint = "stop"         // PUT /v1/mmc/control/conferences/stop
+)
+
+// Fault is an answer that replaces the real one. A Fault with a Status
+// answers with that status and a JSON error body when Code or Msg is set,
+// else with Body as is (possibly empty). A Fault without a Status answers for
+// real, after Delay, with Header added. Hang wins over everything else. A
+// request released from a Hang or a Delay (by its context or by Close) gets
+// no answer: its connection is dropped.
+type Fault struct {
+	Status      int           // HTTP status; 0 answers for real
+	Code, Msg   string        // error_code and error_msg of a JSON error body
+	Body        string        // raw body instead, such as an HTML gateway page
+	ContentType string        // Content-Type of the answer; sniffed from Body when empty
+	Header      http.Header   // extra headers, such as Retry-After
+	Hang        bool          // never answer until the request's context ends or the server closes
+	Delay       time.Duration // answer (really, or with Status if set) after this delay
+}
+
+// queuedFault is a Fault with the number of requests it still answers.
+type queuedFault struct {
+	f    Fault
+	left int
+}
+
+// InjectFault makes the next n requests to ep get f instead of the real
+// answer. Faults queue in order: a second InjectFault for ep takes effect
+// when the first is used up. Faults apply whatever the request's method.
+func (s *Server) InjectFault(ep Endpoint, n int, f Fault) {
+	if n <= 0 {
+		return
+	}
+	f.Header = f.Header.Clone()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[ep] = append(s.faults[ep], &queuedFault{f: f, left: n})
+}
+
+// popFault takes one use of ep's first queued fault. The caller holds s.mu.
+func (s *Server) popFault(ep Endpoint) *Fault {
+	q := s.faults[ep]
+	if len(q) == 0 {
+		return nil
+	}
+	f := q[0].f
+	q[0].left--
+	if q[0].left == 0 {
+		s.faults[ep] = q[1:]
+	}
+	return &f
+}
+
+// applyFault answers r with f. It reports whether the real handler should
+// still answer. A request released from a hang or a delay gets no answer at
+// all: its connection is dropped.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	if f.Hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+		abort()
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			abort()
+		case <-s.closed:
+			abort()
+		}
+	}
+	for k, vs := range f.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	if f.Status == 0 {
+		return true
+	}
+	body, ct := []byte(f.Body), f.ContentType
+	if f.Code != "" || f.Msg != "" {
+		body = marshal(errorBody{Code: f.Code, Msg: f.Msg, RequestID: w.Header().Get(headerRequestID)})
+		if ct == "" {
+			ct = jsonContentType
+		}
+	}
+	if ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.WriteHeader(f.Status)
+	_, _ = w.Write(body)
+	return false
+}
+
+// abort drops the connection without an answer. Returning from a handler
+// without writing would send "200 OK" with an empty body, which is a
+// successful stop.
+func abort() {
+	panic(http.ErrAbortHandler)
+}

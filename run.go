@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"meetingbot/bot"
+	"meetingbot/handlers"
+	"meetingbot/meeting"
+)
+
+// run is the whole program, so that tests can start it in-process with a
+// fake environment. It returns when ctx ends (nil) or on a fatal error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	opts, err := parseArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	getenv, err = withEnvFile(getenv, opts.envFile)
+	if err != nil {
+		return err
+	}
+	switch opts.mode {
+	case "console":
+		return runConsole(ctx, opts, getenv, stdin, stdout, stderr)
+	case "check":
+		return runCheck(ctx, opts, getenv, stdout, stderr)
+	}
+	return runSlack(ctx, opts, getenv, stderr)
+}
+
+// runSlack runs the Slack bot.
+func runSlack(ctx context.Context, opts options, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv, true, "json", slog.LevelInfo)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg)
+	mc, _, closeHuawei, err := huaweiClient(cfg, opts, log)
+	if err != nil {
+		return err
+	}
+	defer closeHuawei()
+
+	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL)
+	h := handlers.New(handlers.Config{
+		Meetings:       mc,
+		Authorizer:     handlers.NewAuthorizer(cfg.policy, bot.NewDirectory(api)),
+		ConfirmTimeout: cfg.confirmTimeout,
+		Logger:         log,
+	})
+	b := bot.New(bot.Config{API: api, APIURL: cfg.slackAPIURL, Handler: h, Logger: log})
+	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins {
+		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS")
+	}
+	log.Info("meetingbot starting", slog.String("huawei_endpoint", mc.Endpoint()))
+	if err := b.Run(ctx); err != nil {
+		if errors.Is(err, bot.ErrAuth) {
+			return fmt.Errorf("%w (check the token in your environment or .env; see README.md, Troubleshooting)", err)
+		}
+		return err
+	}
+	log.Info("meetingbot stopped")
+	return nil
+}
+
+// huaweiClient returns the Huawei client: the built-in simulator with
+// -simulate, or in console mode when no credentials are set. The returned
+// function stops the simulator.
+func huaweiClient(cfg config, opts options, log *slog.Logger) (*meeting.Client, *simulator, func(), error) {
+	hc := cfg.huawei
+	stop := func() {}
+	var sim *simulator
+	if opts.simulate || (!cfg.hasHuawei() && opts.mode == "console") {
+		sim = startSimulator()
+		hc = sim.config
+		stop = sim.close
+		log.Warn("using the built-in Huawei Cloud Meeting simulator: no real meeting is touched")
+	} else if !cfg.hasHuawei() {
+		return nil, nil, nil, &configError{"HUAWEI_MEETING_APP_ID", "no Huawei credentials: set HUAWEI_MEETING_APP_ID and HUAWEI_MEETING_APP_KEY (or HUAWEI_MEETING_ACCOUNT and HUAWEI_MEETING_PASSWORD), or run with -simulate to use the built-in simulator"}
+	}
+	hc.Logger = log
+	mc, err := meeting.New(hc)
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return mc, sim, stop, nil
+}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+
+	"meetingbot/meeting"
+	"meetingbot/meeting/meetingtest"
+)
+
+// simulator is the built-in Huawei Cloud Meeting simulator: meetingtest's
+// fake server on 127.0.0.1, seeded with a few meetings, with credentials
+// made up for this run.
+type simulator struct {
+	srv      *meetingtest.Server
+	config   meeting.Config
+	meetings []meetingtest.Meeting
+}
+
+func startSimulator() *simulator {
+	appID, appKey := randomHex(8), randomHex(16)
+	srv := meetingtest.NewServer(meetingtest.Config{AppID: appID, AppKey: appKey})
+	return &simulator{
+		srv:      srv,
+		config:   meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: meeting.Secret(appKey)},
+		meetings: srv.Seed(),
+	}
+}
+
+func (s *simulator) close() { s.srv.Close() }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
