@@ -2,16 +2,131 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"meetingbot/bot"
+	"meetingbot/handlers"
+	"meetingbot/meeting"
 )
 
+// errCheckFailed is returned when a check failed; the output says which.
+var errCheckFailed = errors.New("some checks failed (see above)")
+
+// runCheck validates the configuration, then calls auth.test,
+// apps.connections.open and Huawei's authentication once each, and the
+// look-ups the permission rules need, and says in words what is wrong.
 func runCheck(ctx context.Context, opts options, getenv func(string) string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("check mode is not built yet")
+	cfg, err := loadConfig(getenv, true, "text", slog.LevelError)
+	if err != nil {
+		fmt.Fprintf(stdout, "FAIL  configuration: %v\n", err)
+		return errCheckFailed
+	}
+	fmt.Fprintln(stdout, "ok    configuration")
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c := &checker{out: stdout}
+
+	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL)
+	if at, err := api.AuthTestContext(ctx); err != nil {
+		c.fail("SLACK_BOT_TOKEN: auth.test failed: %s", slackAdvice(err, ""))
+	} else {
+		c.ok("SLACK_BOT_TOKEN: workspace %s (%s), bot user %s", at.Team, at.TeamID, at.UserID)
+		if _, err := api.GetUserInfoContext(ctx, at.UserID); err != nil {
+			c.fail("users.info: %s", slackAdvice(err, "users:read"))
+		} else {
+			c.ok("scope users:read")
+		}
+	}
+	if _, _, err := api.StartSocketModeContext(ctx); err != nil {
+		c.fail("SLACK_APP_TOKEN: apps.connections.open failed: %s", slackAdvice(err, "connections:write"))
+	} else {
+		c.ok("SLACK_APP_TOKEN: Socket Mode connections can be opened")
+	}
+	for _, g := range cfg.policy.AdminGroups {
+		if _, err := api.GetUserGroupMembersContext(ctx, g); err != nil {
+			c.fail("ENDMEETING_ADMIN_GROUPS: user group %s: %s", g, slackAdvice(err, "usergroups:read"))
+		} else {
+			c.ok("user group %s can be read", g)
+		}
+	}
+	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins {
+		c.fail("no permission rule: nobody may end meetings; set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS=true")
+	}
+
+	mc, sim, closeHuawei, err := huaweiClient(cfg, opts, slog.New(slog.DiscardHandler))
+	if err != nil {
+		c.fail("%v", err)
+	} else {
+		defer closeHuawei()
+		what := "App ID"
+		if cfg.huawei.Account != "" {
+			what = "account"
+		}
+		if sim != nil {
+			what = "the built-in simulator"
+		}
+		if err := mc.Login(ctx); err != nil {
+			c.fail("Huawei Cloud Meeting at %s: %s", mc.Endpoint(), huaweiAdvice(err))
+		} else {
+			c.ok("Huawei Cloud Meeting at %s: logged in with %s", mc.Endpoint(), what)
+		}
+	}
+	if c.failed {
+		return errCheckFailed
+	}
+	fmt.Fprintln(stdout, "All checks passed.")
+	return nil
 }
 
-func runConsole(ctx context.Context, opts options, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	_ = slog.Default
-	return fmt.Errorf("console mode is not built yet")
+type checker struct {
+	out    io.Writer
+	failed bool
+}
+
+func (c *checker) ok(format string, args ...any) {
+	fmt.Fprintf(c.out, "ok    "+format+"\n", args...)
+}
+
+func (c *checker) fail(format string, args ...any) {
+	c.failed = true
+	fmt.Fprintf(c.out, "FAIL  "+format+"\n", args...)
+}
+
+// slackAdvice turns a Slack error into what an operator can do about it.
+func slackAdvice(err error, scope string) string {
+	var se slack.SlackErrorResponse
+	code := err.Error()
+	if errors.As(err, &se) {
+		code = se.Err
+	}
+	switch code {
+	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
+		return code + ": the token is wrong or revoked; copy it again from the app's settings (see README.md, Slack set-up)"
+	case "not_allowed_token_type":
+		return code + ": this is the wrong kind of token (the bot token starts with xoxb-, the app-level token with xapp-)"
+	case "missing_scope":
+		return code + ": add the " + scope + " scope in the app's OAuth & Permissions page (or manifest.yml) and reinstall the app"
+	case "plan_upgrade_required":
+		return code + ": user groups need a paid Slack plan; use ENDMEETING_ADMIN_USERS instead"
+	case "no_such_subteam":
+		return code + ": there is no user group with this ID"
+	}
+	return code
+}
+
+// huaweiAdvice turns a Huawei error into what an operator can do about it.
+func huaweiAdvice(err error) string {
+	switch {
+	case errors.Is(err, meeting.ErrCredentials):
+		return "the credentials were rejected; check HUAWEI_MEETING_APP_ID and HUAWEI_MEETING_APP_KEY (or HUAWEI_MEETING_ACCOUNT and HUAWEI_MEETING_PASSWORD) and HUAWEI_MEETING_USER_ID (" + err.Error() + ")"
+	case errors.Is(err, meeting.ErrUnavailable), errors.Is(err, meeting.ErrThrottled):
+		return "not reachable or busy; check HUAWEI_MEETING_ENDPOINT and the network (" + err.Error() + ")"
+	}
+	return handlers.ErrorClass(err) + ": " + err.Error()
 }

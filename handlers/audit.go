@@ -77,7 +77,7 @@ func (h *EndMeeting) audit(ctx context.Context, r record) {
 	level := slog.LevelInfo
 	if r.err != nil {
 		attrs = append(attrs, slog.String("error_class", ErrorClass(r.err)), slog.String("error", r.err.Error()))
-		if r.outcome == OutcomeFailed {
+		if r.outcome == OutcomeFailed && systemFailure(r.err) {
 			level = slog.LevelWarn
 		}
 	}
@@ -111,6 +111,17 @@ func ErrorClass(err error) string {
 		return "canceled"
 	}
 	return "internal"
+}
+
+// systemFailure reports whether err is the bot's or Huawei's failure, as
+// opposed to an answer about the meeting (not found, not started, …) that
+// needs no operator.
+func systemFailure(err error) bool {
+	switch ErrorClass(err) {
+	case "credentials", "throttled", "unavailable", "internal":
+		return true
+	}
+	return false
 }
 
 var refEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

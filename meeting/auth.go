@@ -184,3 +184,10 @@ func (c *Client) withAccessToken(ctx context.Context, r request) (response, erro
 		}
 	}
 }
+
+// Login makes sure the client can log in: it returns the cached access token's
+// state or logs in once. It is for start-up checks.
+func (c *Client) Login(ctx context.Context) error {
+	_, err := c.accessToken(ctx)
+	return err
+}

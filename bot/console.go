@@ -1,0 +1,209 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"meetingbot/handlers"
+)
+
+// Console serves the same handlers as the Slack bot on a terminal, like
+// Hubot's shell adapter: the user types /endmeeting, sees the prompt's
+// buttons as numbered choices and picks one. It reads lines, so a script can
+// be piped in.
+type Console struct {
+	Handler *handlers.EndMeeting
+	In      io.Reader
+	Out     io.Writer
+	// User, Team and Channel are the Slack IDs the console acts as.
+	User, Team, Channel string
+	// Command is the slash command; "/endmeeting" when empty.
+	Command string
+}
+
+// consoleHelp lists what can be typed.
+const consoleHelp = `Type:
+  /endmeeting <meeting-id>   ask to end a meeting (then pick a numbered choice)
+  /endmeeting help           the bot's usage text
+  help                       this list
+  quit                       leave (Ctrl-D works too)`
+
+// Run reads commands until the input ends, "quit", or ctx ends.
+func (c *Console) Run(ctx context.Context) error {
+	if c.Command == "" {
+		c.Command = "/endmeeting"
+	}
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(c.In)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+		close(lines)
+	}()
+	s := &consoleSession{c: c, env: 0}
+	for {
+		s.printf("%s> ", c.User)
+		var line string
+		select {
+		case <-ctx.Done():
+			s.printf("\n")
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				s.printf("\n")
+				if err := <-readErr; err != nil {
+					return fmt.Errorf("reading input: %w", err)
+				}
+				return nil
+			}
+			line = strings.TrimSpace(l)
+		}
+		s.printf("%s\n", line) // echo, so a piped transcript reads like a session
+		if quit := s.handle(ctx, line); quit {
+			return nil
+		}
+	}
+}
+
+// consoleSession is the state of one console run: the prompt waiting for a
+// choice, if any.
+type consoleSession struct {
+	c       *Console
+	env     int
+	pending *handlers.Prompt
+	confirm *handlers.Action // a danger action waiting for y/n
+}
+
+func (s *consoleSession) printf(format string, args ...any) {
+	_, _ = fmt.Fprintf(s.c.Out, format, args...)
+}
+
+func (s *consoleSession) envelope() string {
+	s.env++
+	return "console-" + strconv.Itoa(s.env)
+}
+
+// handle serves one line; it reports whether the user wants to leave.
+func (s *consoleSession) handle(ctx context.Context, line string) (quit bool) {
+	if a := s.confirm; a != nil {
+		s.confirm = nil
+		if strings.EqualFold(line, "y") || strings.EqualFold(line, "yes") {
+			s.click(ctx, a)
+		} else {
+			s.printf("Not confirmed; the prompt is still open.\n")
+			s.showChoices()
+		}
+		return false
+	}
+	switch {
+	case line == "":
+		return false
+	case line == "quit" || line == "exit":
+		return true
+	case line == "help" || line == "?":
+		s.printf("%s\n", consoleHelp)
+		return false
+	case line == s.c.Command || strings.HasPrefix(line, s.c.Command+" "):
+		s.command(ctx, strings.TrimSpace(strings.TrimPrefix(line, s.c.Command)))
+		return false
+	}
+	if n, err := strconv.Atoi(line); err == nil && s.pending != nil {
+		if n < 1 || n > len(s.pending.Actions) {
+			s.printf("Pick a number from 1 to %d.\n", len(s.pending.Actions))
+			return false
+		}
+		a := s.pending.Actions[n-1]
+		if a.Confirm != nil {
+			s.confirm = &a
+			s.printf("%s\n%s\nType y to %s, anything else for %q.\n", a.Confirm.Title, a.Confirm.Text, strings.ToLower(a.Confirm.Yes), a.Confirm.No)
+			return false
+		}
+		s.click(ctx, &a)
+		return false
+	}
+	s.printf("Unknown input %q. Type help for what you can type.\n", line)
+	return false
+}
+
+func (s *consoleSession) command(ctx context.Context, text string) {
+	cmd := handlers.Command{EnvelopeID: s.envelope(), TeamID: s.c.Team, ChannelID: s.c.Channel, UserID: s.c.User, Text: text}
+	if r, ok := s.c.Handler.Quick(cmd); ok {
+		_ = s.Reply(ctx, r)
+		return
+	}
+	s.c.Handler.Command(ctx, cmd, s)
+}
+
+func (s *consoleSession) click(ctx context.Context, a *handlers.Action) {
+	s.pending = nil
+	s.c.Handler.Click(ctx, handlers.Click{
+		EnvelopeID: s.envelope(), TeamID: s.c.Team, ChannelID: s.c.Channel, UserID: s.c.User,
+		ActionID: a.ID, Value: a.Value,
+	}, s)
+}
+
+// Reply prints a reply the way Slack would show it.
+func (s *consoleSession) Reply(_ context.Context, r handlers.Reply) error {
+	switch {
+	case r.Public:
+		s.printf("[#%s, everyone sees] %s\n", s.c.Channel, plain(r.Text))
+	case r.Replace:
+		s.printf("[only you, replaces the prompt] %s\n", plain(r.Text))
+	default:
+		s.printf("[only you] %s\n", plain(r.Text))
+	}
+	if r.Prompt != nil {
+		s.pending = r.Prompt
+		s.showChoices()
+	}
+	return nil
+}
+
+func (s *consoleSession) showChoices() {
+	if s.pending == nil {
+		return
+	}
+	var b strings.Builder
+	for i, a := range s.pending.Actions {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		fmt.Fprintf(&b, "[%d] %s", i+1, a.Label)
+	}
+	s.printf("%s\n", b.String())
+}
+
+// plain undoes Slack's escaping of &, < and >.
+func plain(s string) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+var _ handlers.Replier = (*consoleSession)(nil)
+
+// ConsoleDirectory answers the permission look-ups in console mode, where
+// there is no Slack: every user is an ordinary member of no group, so only
+// ENDMEETING_ADMIN_USERS can allow.
+type ConsoleDirectory struct{}
+
+// User returns an ordinary member.
+func (ConsoleDirectory) User(_ context.Context, id string) (handlers.User, error) {
+	if id == "" {
+		return handlers.User{}, errors.New("no user")
+	}
+	return handlers.User{ID: id}, nil
+}
+
+// GroupMembers returns no members.
+func (ConsoleDirectory) GroupMembers(context.Context, string) ([]string, error) { return nil, nil }

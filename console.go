@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"meetingbot/bot"
+	"meetingbot/handlers"
+	"meetingbot/meeting/meetingtest"
+)
+
+// The Slack IDs the console acts as unless told otherwise.
+const (
+	consoleUser    = "U0CONSOLE"
+	consoleTeam    = "T0CONSOLE"
+	consoleChannel = "C0CONSOLE"
+)
+
+// runConsole runs the handlers on stdin and stdout.
+func runConsole(ctx context.Context, opts options, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv, false, "text", slog.LevelWarn)
+	if err != nil {
+		return err
+	}
+	user := consoleUser
+	if opts.as != "" {
+		if err := (handlers.Policy{AdminUsers: []string{opts.as}}).Validate(); err != nil {
+			return fmt.Errorf("%w: -as: %v", errUsage, err)
+		}
+		user = opts.as
+	}
+	log := newLogger(stderr, cfg)
+	mc, sim, closeHuawei, err := huaweiClient(cfg, opts, log)
+	if err != nil {
+		return err
+	}
+	defer closeHuawei()
+
+	policy := cfg.policy
+	fmt.Fprintln(stdout, "meetingbot console: the same bot as in Slack, on this terminal.")
+	if sim != nil {
+		fmt.Fprintln(stdout, "SIMULATION: Huawei Cloud Meeting is simulated here; no real meeting is touched.")
+		fmt.Fprintln(stdout, "Simulated meetings:")
+		for _, m := range sim.meetings {
+			fmt.Fprintf(stdout, "  %s  %-12s %s\n", m.ID, stateName(m.State), m.Subject)
+		}
+		if len(policy.AdminUsers)+len(policy.AdminGroups) == 0 && !policy.AllowWorkspaceAdmins {
+			policy.AdminUsers = []string{consoleUser}
+			fmt.Fprintf(stdout, "No permission rule is set, so in this simulation %s is an admin; try -as U0SOMEONE to be denied.\n", consoleUser)
+		}
+	} else {
+		fmt.Fprintf(stdout, "Huawei Cloud Meeting at %s: meetings you end here really end.\n", mc.Endpoint())
+	}
+	if len(policy.AdminGroups) > 0 || policy.AllowWorkspaceAdmins {
+		fmt.Fprintln(stdout, "Note: without Slack, user groups and workspace admins cannot be looked up; only ENDMEETING_ADMIN_USERS allows here.")
+	}
+	allowed := "not allowed"
+	if slices.Contains(policy.AdminUsers, user) {
+		allowed = "allowed"
+	}
+	fmt.Fprintf(stdout, "You are %s in %s (%s to end meetings). Type help for what you can type.\n", user, consoleChannel, allowed)
+
+	h := handlers.New(handlers.Config{
+		Meetings:       mc,
+		Authorizer:     handlers.NewAuthorizer(policy, bot.ConsoleDirectory{}),
+		ConfirmTimeout: cfg.confirmTimeout,
+		Logger:         log,
+	})
+	c := &bot.Console{Handler: h, In: stdin, Out: stdout, User: user, Team: consoleTeam, Channel: consoleChannel}
+	return c.Run(ctx)
+}
+
+func stateName(s meetingtest.State) string {
+	switch s {
+	case meetingtest.StateInProgress:
+		return "in progress"
+	case meetingtest.StateScheduled:
+		return "scheduled"
+	case meetingtest.StateEnded:
+		return "ended"
+	}
+	return strings.ToLower(s.String())
+}
