@@ -12,7 +12,7 @@ import (
 // All the text users see lives here, so that wording is one edit. Text is
 // Slack mrkdwn; anything that comes from outside is escaped.
 
-const usageText = "Usage: `/endmeeting <meeting-id>`, for example `/endmeeting 914044873`. " +
+const usageText = "Usage: `/endmeeting &lt;meeting-id&gt;`, for example `/endmeeting 914044873`. " +
 	"The ID has 6 to 20 digits; spaces or dashes between groups are fine. " +
 	"You will be asked to confirm before anything ends."
 
@@ -87,7 +87,7 @@ func msgDuplicate(id meeting.ID) string {
 	return fmt.Sprintf("This prompt for meeting %s has already been answered.", id)
 }
 
-const msgBadButton = "This button is not valid any more. Type `/endmeeting <meeting-id>` again."
+const msgBadButton = "This button is not valid any more. Type `/endmeeting &lt;meeting-id&gt;` again."
 
 const msgBusy = "meetingbot is busy right now; nothing was done. Try again in a minute."
 

@@ -43,7 +43,9 @@ func newNonce() string {
 
 // encode returns the button value.
 func (t ticket) encode() string {
-	t.Subject = truncate(t.Subject, maxTicketSubject)
+	// json.Marshal would turn each invalid byte into a 3-byte U+FFFD and
+	// push a truncated subject past what decodeTicket accepts.
+	t.Subject = truncate(strings.ToValidUTF8(t.Subject, "\uFFFD"), maxTicketSubject)
 	b, _ := json.Marshal(t) // a struct of strings and ints cannot fail
 	return ticketPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
@@ -67,6 +69,11 @@ func decodeTicket(v string) (ticket, error) {
 	if t.Meeting.Validate() != nil || !slackID(t.User, "UW") || (t.Team != "" && !slackID(t.Team, "TE")) ||
 		t.Issued <= 0 || len(t.Nonce) != nonceLen || !isHex(t.Nonce) ||
 		len(t.Subject) > maxTicketSubject || !utf8.ValidString(t.Subject) {
+		return ticket{}, errBadTicket
+	}
+	// Base64 and JSON have other spellings of the same ticket (line breaks,
+	// key case, spacing, trailing bytes); only encode's own is accepted.
+	if t.encode() != v {
 		return ticket{}, errBadTicket
 	}
 	return t, nil

@@ -1,0 +1,294 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"meetingbot/meeting"
+)
+
+// The identities and the meeting most tests use.
+const (
+	testTeam    = "T0TEAM"
+	testChannel = "C0CHAN"
+	testUser    = "U0ALICE"
+	otherUser   = "U0BOB"
+	testID      = meeting.ID("914044873")
+	testSubject = "Weekly sync"
+)
+
+// fakeMeetings is a Meetings whose methods are its function fields. A nil
+// PrepareFn finds testSubject in progress; a nil StopFn ends the meeting.
+type fakeMeetings struct {
+	PrepareFn func(ctx context.Context, id meeting.ID) (meeting.Conference, error)
+	StopFn    func(ctx context.Context, id meeting.ID) (meeting.StopResult, error)
+
+	mu       sync.Mutex
+	prepared []meeting.ID
+	stopped  []meeting.ID
+}
+
+var _ Meetings = (*fakeMeetings)(nil)
+
+func (f *fakeMeetings) Prepare(ctx context.Context, id meeting.ID) (meeting.Conference, error) {
+	f.mu.Lock()
+	f.prepared = append(f.prepared, id)
+	f.mu.Unlock()
+	if f.PrepareFn == nil {
+		return meeting.Conference{ID: id, Subject: testSubject, State: meeting.StateInProgress, RequestID: "req-prepare-1"}, nil
+	}
+	return f.PrepareFn(ctx, id)
+}
+
+func (f *fakeMeetings) Stop(ctx context.Context, id meeting.ID) (meeting.StopResult, error) {
+	f.mu.Lock()
+	f.stopped = append(f.stopped, id)
+	f.mu.Unlock()
+	if f.StopFn == nil {
+		return meeting.StopResult{RequestID: "req-stop-1"}, nil
+	}
+	return f.StopFn(ctx, id)
+}
+
+func (f *fakeMeetings) prepares() []meeting.ID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]meeting.ID(nil), f.prepared...)
+}
+
+func (f *fakeMeetings) stops() []meeting.ID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]meeting.ID(nil), f.stopped...)
+}
+
+// fakeDirectory is a Directory whose methods are its function fields; a nil
+// field fails the look-up. It counts the look-ups.
+type fakeDirectory struct {
+	UserFn         func(ctx context.Context, userID string) (User, error)
+	GroupMembersFn func(ctx context.Context, groupID string) ([]string, error)
+
+	userCalls, groupCalls atomic.Int32
+	mu                    sync.Mutex
+	groupsAsked           []string
+}
+
+var _ Directory = (*fakeDirectory)(nil)
+
+var errLookup = errors.New("slack: missing_scope")
+
+func (d *fakeDirectory) User(ctx context.Context, userID string) (User, error) {
+	d.userCalls.Add(1)
+	if d.UserFn == nil {
+		return User{}, errLookup
+	}
+	return d.UserFn(ctx, userID)
+}
+
+func (d *fakeDirectory) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
+	d.groupCalls.Add(1)
+	d.mu.Lock()
+	d.groupsAsked = append(d.groupsAsked, groupID)
+	d.mu.Unlock()
+	if d.GroupMembersFn == nil {
+		return nil, errLookup
+	}
+	return d.GroupMembersFn(ctx, groupID)
+}
+
+func (d *fakeDirectory) calls() int { return int(d.userCalls.Load() + d.groupCalls.Load()) }
+
+// staticDirectory answers from fixed users and groups; an unknown user or
+// group fails as Slack would.
+func staticDirectory(users []User, groups map[string][]string) *fakeDirectory {
+	return &fakeDirectory{
+		UserFn: func(_ context.Context, id string) (User, error) {
+			for _, u := range users {
+				if u.ID == id {
+					return u, nil
+				}
+			}
+			return User{}, errors.New("slack: user_not_found")
+		},
+		GroupMembersFn: func(_ context.Context, id string) ([]string, error) {
+			if m, ok := groups[id]; ok {
+				return m, nil
+			}
+			return nil, errors.New("slack: no_such_subteam")
+		},
+	}
+}
+
+// recordingReplier records the replies, with the state of the context each
+// was sent with.
+type recordingReplier struct {
+	Err error // returned by every Reply
+
+	mu      sync.Mutex
+	replies []Reply
+	ctxErrs []error
+}
+
+var _ Replier = (*recordingReplier)(nil)
+
+func (r *recordingReplier) Reply(ctx context.Context, rep Reply) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.replies = append(r.replies, rep)
+	r.ctxErrs = append(r.ctxErrs, ctx.Err())
+	return r.Err
+}
+
+func (r *recordingReplier) all() []Reply {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Reply(nil), r.replies...)
+}
+
+// fakeClock is a clock that moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// logBuffer collects log output; safe for concurrent writers.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// records returns the log's JSON records whose message is msg.
+func (l *logBuffer) records(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.Lines(l.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %v: %q", err, line)
+		}
+		if m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// audits returns the audit records.
+func (l *logBuffer) audits(t *testing.T) []map[string]any { return l.records(t, "audit") }
+
+// harness is an EndMeeting with fakes around it.
+type harness struct {
+	h        *EndMeeting
+	meetings *fakeMeetings
+	dir      *fakeDirectory
+	clock    *fakeClock
+	log      *logBuffer
+}
+
+// newHarness returns an EndMeeting whose Authorizer applies p with dir and
+// caches nothing, so that a change in dir shows at once. A nil dir fails
+// every look-up; a nil m uses the defaults of fakeMeetings.
+func newHarness(t *testing.T, p Policy, dir *fakeDirectory, m *fakeMeetings) *harness {
+	t.Helper()
+	if dir == nil {
+		dir = &fakeDirectory{}
+	}
+	if m == nil {
+		m = &fakeMeetings{}
+	}
+	hs := &harness{meetings: m, dir: dir, clock: newFakeClock(), log: &logBuffer{}}
+	hs.h = New(Config{
+		Meetings:   m,
+		Authorizer: newAuthorizer(p, dir, 0, 0),
+		Logger:     slog.New(slog.NewJSONHandler(hs.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:        hs.clock.Now,
+	})
+	return hs
+}
+
+// adminPolicy lets testUser and otherUser end meetings without a look-up.
+var adminPolicy = Policy{AdminUsers: []string{testUser, otherUser}}
+
+func command(text string) Command {
+	return Command{EnvelopeID: "env-cmd-1", TeamID: testTeam, ChannelID: testChannel, UserID: testUser, Text: text}
+}
+
+func click(action, value string) Click {
+	return Click{EnvelopeID: "env-click-1", TeamID: testTeam, ChannelID: testChannel, UserID: testUser, ActionID: action, Value: value}
+}
+
+// prompt runs /endmeeting testID and returns the prompt's button value.
+func (hs *harness) prompt(t *testing.T) string {
+	t.Helper()
+	out := &recordingReplier{}
+	hs.h.Command(context.Background(), command(string(testID)), out)
+	rs := out.all()
+	if len(rs) != 1 || rs[0].Prompt == nil || len(rs[0].Prompt.Actions) != 2 {
+		t.Fatalf("command replies = %+v, want one prompt with two buttons", rs)
+	}
+	return rs[0].Prompt.Actions[0].Value
+}
+
+// click sends c and returns the replies.
+func (hs *harness) click(t *testing.T, c Click) []Reply {
+	t.Helper()
+	out := &recordingReplier{}
+	hs.h.Click(context.Background(), c, out)
+	return out.all()
+}
+
+var refRE = regexp.MustCompile("\\(ref `([A-Z2-7]{8})`\\)$")
+
+// refOf returns the reference ID at the end of a message, or "".
+func refOf(text string) string {
+	if m := refRE.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// texts returns the replies' texts, for failure messages.
+func texts(rs []Reply) []string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, r.Text)
+	}
+	return s
+}
