@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -55,8 +56,19 @@ func runCheck(ctx context.Context, opts options, getenv func(string) string, std
 			c.ok("user group %s can be read", g)
 		}
 	}
-	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins {
-		c.fail("no permission rule: nobody may end meetings; set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS=true")
+	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins && !cfg.policy.HostRule {
+		c.fail("no permission rule: nobody may end meetings; set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS=true, or use App ID authentication for the host rule")
+	}
+	if cfg.policy.HostRule {
+		var ways []string
+		if len(cfg.policy.HostMap) > 0 {
+			ways = append(ways, "ENDMEETING_HOST_MAP")
+		}
+		if cfg.policy.HostByEmail {
+			ways = append(ways, "their Slack profile email (the app needs the users:read.email scope)")
+		}
+		how := strings.Join(ways, ", else ")
+		c.ok("host rule on: hosts may end their own meetings; Slack users are mapped to Huawei users by %s", how)
 	}
 
 	mc, sim, closeHuawei, err := huaweiClient(cfg, opts, slog.New(slog.DiscardHandler))

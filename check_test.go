@@ -33,7 +33,7 @@ func TestCheck(t *testing.T) {
 		{name: "bad app token", change: map[string]string{"SLACK_APP_TOKEN": "xapp-wrong"}, want: []string{"FAIL  SLACK_APP_TOKEN", "invalid_auth"}},
 		{name: "missing scope", prepare: func() { s.FailNext("usergroups.users.list", 1, "missing_scope") }, want: []string{"FAIL  ENDMEETING_ADMIN_GROUPS", "usergroups:read"}},
 		{name: "bad app key", change: map[string]string{"HUAWEI_MEETING_APP_KEY": "wrong-key"}, want: []string{"FAIL  Huawei", "HUAWEI_MEETING_APP_KEY"}},
-		{name: "no rule", change: map[string]string{"ENDMEETING_ADMIN_GROUPS": ""}, want: []string{"FAIL  no permission rule"}},
+		{name: "no rule", change: map[string]string{"ENDMEETING_ADMIN_GROUPS": "", "ENDMEETING_HOST_IDENTITY": "off"}, want: []string{"FAIL  no permission rule"}},
 		{name: "bad config", change: map[string]string{"ENDMEETING_CONFIRM_TIMEOUT": "soon"}, want: []string{"FAIL  configuration: ENDMEETING_CONFIRM_TIMEOUT"}},
 	}
 	for _, tt := range tests {

@@ -98,6 +98,9 @@ func loadConfig(getenv func(string) string, slack bool, defaultFormat string, de
 			return c, &configError{v.name, err.Error()}
 		}
 	}
+	if err := hostRule(&c, env("ENDMEETING_HOST_IDENTITY"), env("ENDMEETING_HOST_MAP")); err != nil {
+		return c, err
+	}
 	switch v := strings.ToLower(env("ENDMEETING_ALLOW_WORKSPACE_ADMINS")); v {
 	case "", "false":
 	case "true":
@@ -129,6 +132,53 @@ func loadConfig(getenv func(string) string, slack bool, defaultFormat string, de
 		c.logFormat = v
 	}
 	return c, nil
+}
+
+// hostRule reads the host rule's variables. The rule needs App ID
+// authentication, the only way to act as another Huawei user; it is on by
+// default with it, mapping users by their Slack profile email.
+func hostRule(c *config, identity, hostMap string) error {
+	appID := c.huawei.AppID != ""
+	account := c.huawei.Account != "" // without credentials the simulator, which uses an App ID
+
+	switch strings.ToLower(identity) {
+	case "":
+		c.policy.HostByEmail = appID
+	case "email":
+		if account {
+			return &configError{"ENDMEETING_HOST_IDENTITY", "email needs App ID authentication (HUAWEI_MEETING_APP_ID): account authentication cannot act as another user"}
+		}
+		c.policy.HostByEmail = true
+	case "off":
+		if hostMap != "" {
+			return &configError{"ENDMEETING_HOST_MAP", "is set, but ENDMEETING_HOST_IDENTITY=off turns the host rule off"}
+		}
+		return nil
+	default:
+		return &configError{"ENDMEETING_HOST_IDENTITY", fmt.Sprintf("%q is not email or off", identity)}
+	}
+	if hostMap != "" {
+		if account {
+			return &configError{"ENDMEETING_HOST_MAP", "needs App ID authentication (HUAWEI_MEETING_APP_ID): account authentication cannot act as another user"}
+		}
+		c.policy.HostMap = map[string]string{}
+		for _, pair := range list(hostMap) {
+			slackUser, huaweiUser, ok := strings.Cut(pair, "=")
+			slackUser, huaweiUser = strings.TrimSpace(slackUser), strings.TrimSpace(huaweiUser)
+			if !ok || slackUser == "" || huaweiUser == "" {
+				return &configError{"ENDMEETING_HOST_MAP", fmt.Sprintf("%q is not SlackUserID=HuaweiUserID", pair)}
+			}
+			if _, dup := c.policy.HostMap[slackUser]; dup {
+				return &configError{"ENDMEETING_HOST_MAP", fmt.Sprintf("%s is mapped twice", slackUser)}
+			}
+			c.policy.HostMap[slackUser] = huaweiUser
+		}
+		if err := (handlers.Policy{HostMap: c.policy.HostMap}).Validate(); err != nil {
+			return &configError{"ENDMEETING_HOST_MAP", err.Error()}
+		}
+	}
+	c.policy.HostRule = c.policy.HostByEmail || len(c.policy.HostMap) > 0
+	return nil
 }
 
 // token checks a Slack token's presence and kind without printing it.

@@ -18,6 +18,7 @@ const (
 	consoleUser    = "U0CONSOLE"
 	consoleTeam    = "T0CONSOLE"
 	consoleChannel = "C0CONSOLE"
+	simHost        = "U0ALICE" // mapped to the simulator's host user
 )
 
 // runConsole runs the handlers on stdin and stdout.
@@ -52,20 +53,27 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 			policy.AdminUsers = []string{consoleUser}
 			fmt.Fprintf(stdout, "No permission rule is set, so in this simulation %s is an admin; try -as U0SOMEONE to be denied.\n", consoleUser)
 		}
+		if len(policy.HostMap) == 0 {
+			policy.HostRule, policy.HostMap = true, map[string]string{simHost: sim.host}
+			fmt.Fprintf(stdout, "Host rule: %s is the simulator's user %s, who hosts some of these meetings; try -as %s.\n", simHost, sim.host, simHost)
+		}
 	} else {
 		fmt.Fprintf(stdout, "Huawei Cloud Meeting at %s: meetings you end here really end.\n", mc.Endpoint())
 	}
 	if len(policy.AdminGroups) > 0 || policy.AllowWorkspaceAdmins {
 		fmt.Fprintln(stdout, "Note: without Slack, user groups and workspace admins cannot be looked up; only ENDMEETING_ADMIN_USERS allows here.")
 	}
-	allowed := "not allowed"
+	may := "not allowed to end meetings"
 	if slices.Contains(policy.AdminUsers, user) {
-		allowed = "allowed"
+		may = "allowed to end any meeting"
+	} else if hu, ok := policy.HostMap[user]; ok && policy.HostRule {
+		may = "allowed to end the meetings " + hu + " hosts"
 	}
-	fmt.Fprintf(stdout, "You are %s in %s (%s to end meetings). Type help for what you can type.\n", user, consoleChannel, allowed)
+	fmt.Fprintf(stdout, "You are %s in %s (%s). Type help for what you can type.\n", user, consoleChannel, may)
 
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
+		AsUser:         handlers.ActAs(mc),
 		Authorizer:     handlers.NewAuthorizer(policy, bot.ConsoleDirectory{}),
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,

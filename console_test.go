@@ -72,7 +72,7 @@ func TestConsoleScript(t *testing.T) {
 
 func TestConsoleDeniedUser(t *testing.T) {
 	out, _ := console(t, []string{"-as", "U0SOMEONE"}, nil, "/endmeeting 914044873\n1\n")
-	wantInOrder(t, out, "You are U0SOMEONE", "not allowed", "You are not allowed to end meetings")
+	wantInOrder(t, out, "You are U0SOMEONE", "not allowed", "You can end only meetings you host")
 	if strings.Contains(out, "[1] End meeting") {
 		t.Errorf("a denied user got buttons:\n%s", out)
 	}
@@ -81,9 +81,9 @@ func TestConsoleDeniedUser(t *testing.T) {
 func TestConsoleUsesConfiguredAdmins(t *testing.T) {
 	env := map[string]string{"ENDMEETING_ADMIN_USERS": "U0ALICE"}
 	out, _ := console(t, []string{"-as", "U0ALICE"}, env, "/endmeeting 914083136\n1\ny\n")
-	wantInOrder(t, out, "You are U0ALICE", "(allowed", "has ended")
-	out, _ = console(t, nil, env, "/endmeeting 914083136\n")
-	wantInOrder(t, out, "You are U0CONSOLE", "not allowed", "You are not allowed")
+	wantInOrder(t, out, "You are U0ALICE", "(allowed to end any meeting", "has ended")
+	out, _ = console(t, []string{"-as", "U0CAROL"}, map[string]string{"ENDMEETING_ADMIN_USERS": "U0ALICE", "ENDMEETING_HOST_MAP": "U0CAROL=carol"}, "/endmeeting 914083136\n")
+	wantInOrder(t, out, "You are U0CAROL", "allowed to end the meetings carol hosts", "did not let the bot act as your account (carol)")
 }
 
 func TestConsoleRejectsBadAs(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 func TestBadInputIsAnsweredInTheAck(t *testing.T) {
 	h := start(t, nil)
 	for _, text := range []string{
-		"", "help", "HELP", "abc", "914044873&x=1", "../1", "<tel:914044873|914044873>",
+		"help", "HELP", "abc", "914044873&x=1", "../1", "<tel:914044873|914044873>",
 		"12345", "٩١٤٠٤٤٨٧٣", "914044873\x00", strings.Repeat("9", 10000), "914 044 873; rm -rf /",
 	} {
 		t.Run(text[:min(len(text), 20)], func(t *testing.T) {
@@ -67,7 +67,11 @@ func TestDenied(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := start(t, tt.env)
+			vars := map[string]string{"ENDMEETING_HOST_IDENTITY": "off"} // the admin rules alone
+			for k, v := range tt.env {
+				vars[k] = v
+			}
+			h := start(t, vars)
 			if tt.setup != nil {
 				tt.setup(h)
 			}
@@ -338,6 +342,24 @@ func TestBadSlackTokensEndTheProgram(t *testing.T) {
 	}
 }
 
+func TestHostRuleNeedsAppID(t *testing.T) {
+	for _, name := range []string{"ENDMEETING_HOST_IDENTITY", "ENDMEETING_HOST_MAP"} {
+		env := map[string]string{
+			"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken,
+			"HUAWEI_MEETING_ACCOUNT": "bot@corp.example", "HUAWEI_MEETING_PASSWORD": "pw",
+			"ENDMEETING_HOST_IDENTITY": "email",
+		}
+		if name == "ENDMEETING_HOST_MAP" {
+			env["ENDMEETING_HOST_IDENTITY"] = ""
+			env[name] = "UALICE=alice"
+		}
+		err := run(context.Background(), []string{"-env-file="}, func(k string) string { return env[k] }, strings.NewReader(""), &syncBuffer{}, &syncBuffer{})
+		if err == nil || !strings.HasPrefix(err.Error(), name+":") || !strings.Contains(err.Error(), "App ID") {
+			t.Errorf("run = %v, want %s: … App ID …", err, name)
+		}
+	}
+}
+
 func TestConfigErrorsNameTheVariable(t *testing.T) {
 	base := map[string]string{
 		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken,
@@ -356,6 +378,11 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"ENDMEETING_ALLOW_WORKSPACE_ADMINS", "yes"},
 		{"ENDMEETING_CONFIRM_TIMEOUT", "2"},
 		{"ENDMEETING_CONFIRM_TIMEOUT", "48h"},
+		{"ENDMEETING_HOST_IDENTITY", "maybe"},
+		{"ENDMEETING_HOST_MAP", "alice"},
+		{"ENDMEETING_HOST_MAP", "U1=alice"},
+		{"ENDMEETING_HOST_MAP", "UALICE=al ice"},
+		{"ENDMEETING_HOST_MAP", "UALICE=a,UALICE=b"},
 		{"LOG_LEVEL", "loud"},
 		{"LOG_FORMAT", "xml"},
 	} {

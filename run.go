@@ -48,13 +48,14 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL)
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
+		AsUser:         handlers.ActAs(mc),
 		Authorizer:     handlers.NewAuthorizer(cfg.policy, bot.NewDirectory(api)),
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
 	})
 	b := bot.New(bot.Config{API: api, APIURL: cfg.slackAPIURL, Handler: h, Logger: log})
-	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins {
-		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS")
+	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins && !cfg.policy.HostRule {
+		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS, or use App ID authentication for the host rule")
 	}
 	log.Info("meetingbot starting", slog.String("huawei_endpoint", mc.Endpoint()))
 	if err := b.Run(ctx); err != nil {
@@ -78,7 +79,9 @@ func huaweiClient(cfg config, opts options, log *slog.Logger) (*meeting.Client, 
 		sim = startSimulator()
 		hc = sim.config
 		stop = sim.close
-		log.Warn("using the built-in Huawei Cloud Meeting simulator: no real meeting is touched")
+		if opts.mode != "console" { // the console says so in its banner
+			log.Warn("using the built-in Huawei Cloud Meeting simulator: no real meeting is touched")
+		}
 	} else if !cfg.hasHuawei() {
 		return nil, nil, nil, &configError{"HUAWEI_MEETING_APP_ID", "no Huawei credentials: set HUAWEI_MEETING_APP_ID and HUAWEI_MEETING_APP_KEY (or HUAWEI_MEETING_ACCOUNT and HUAWEI_MEETING_PASSWORD), or run with -simulate to use the built-in simulator"}
 	}

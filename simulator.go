@@ -15,6 +15,7 @@ type simulator struct {
 	srv      *meetingtest.Server
 	config   meeting.Config
 	meetings []meetingtest.Meeting
+	host     string // a Huawei user who hosts some of the meetings
 }
 
 func startSimulator() *simulator {
@@ -24,6 +25,7 @@ func startSimulator() *simulator {
 		srv:      srv,
 		config:   meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: meeting.Secret(appKey)},
 		meetings: srv.Seed(),
+		host:     "alice", // Seed's host user
 	}
 }
 

@@ -272,7 +272,7 @@ func (b *Bot) interactive(ctx context.Context, sm *socketmode.Client, req *socke
 		return
 	}
 	a := cb.ActionCallback.BlockActions[0]
-	if a.ActionID != handlers.ActionEnd && a.ActionID != handlers.ActionCancel {
+	if a.ActionID != handlers.ActionEnd && a.ActionID != handlers.ActionCancel && a.ActionID != handlers.ActionPick {
 		return
 	}
 	team := cb.Team.ID

@@ -29,6 +29,8 @@ type Console struct {
 // consoleHelp lists what can be typed.
 const consoleHelp = `Type:
   /endmeeting <meeting-id>   ask to end a meeting (then pick a numbered choice)
+  /endmeeting                list the meetings you host
+  /endmeeting all            list every meeting in progress (admins)
   /endmeeting help           the bot's usage text
   help                       this list
   quit                       leave (Ctrl-D works too)`
@@ -82,8 +84,8 @@ func (c *Console) Run(ctx context.Context) error {
 type consoleSession struct {
 	c       *Console
 	env     int
-	pending *handlers.Prompt
-	confirm *handlers.Action // a danger action waiting for y/n
+	pending []handlers.Action // the buttons of the last prompt or list
+	confirm *handlers.Action  // a danger action waiting for y/n
 }
 
 func (s *consoleSession) printf(format string, args ...any) {
@@ -119,12 +121,12 @@ func (s *consoleSession) handle(ctx context.Context, line string) (quit bool) {
 		s.command(ctx, strings.TrimSpace(strings.TrimPrefix(line, s.c.Command)))
 		return false
 	}
-	if n, err := strconv.Atoi(line); err == nil && s.pending != nil {
-		if n < 1 || n > len(s.pending.Actions) {
-			s.printf("Pick a number from 1 to %d.\n", len(s.pending.Actions))
+	if n, err := strconv.Atoi(line); err == nil && len(s.pending) > 0 {
+		if n < 1 || n > len(s.pending) {
+			s.printf("Pick a number from 1 to %d.\n", len(s.pending))
 			return false
 		}
-		a := s.pending.Actions[n-1]
+		a := s.pending[n-1]
 		if a.Confirm != nil {
 			s.confirm = &a
 			s.printf("%s\n%s\nType y to %s, anything else for %q.\n", a.Confirm.Title, a.Confirm.Text, strings.ToLower(a.Confirm.Yes), a.Confirm.No)
@@ -165,18 +167,26 @@ func (s *consoleSession) Reply(_ context.Context, r handlers.Reply) error {
 		s.printf("[only you] %s\n", plain(r.Text))
 	}
 	if r.Prompt != nil {
-		s.pending = r.Prompt
+		s.pending = r.Prompt.Actions
 		s.showChoices()
+	}
+	if len(r.Choices) > 0 {
+		s.pending = nil
+		for i, c := range r.Choices {
+			s.pending = append(s.pending, c.Action)
+			s.printf("  [%d] %s  %s\n", i+1, c.Action.Label, plain(c.Text))
+		}
+	}
+	if r.Footer != "" {
+		s.printf("  %s\n", plain(r.Footer))
 	}
 	return nil
 }
 
+// showChoices prints a prompt's buttons on one line.
 func (s *consoleSession) showChoices() {
-	if s.pending == nil {
-		return
-	}
 	var b strings.Builder
-	for i, a := range s.pending.Actions {
+	for i, a := range s.pending {
 		if i > 0 {
 			b.WriteString("  ")
 		}

@@ -24,6 +24,7 @@ const (
 // The outcomes an audit record names.
 const (
 	OutcomePrompted     = "prompted"
+	OutcomeListed       = "listed"
 	OutcomeEnded        = "ended"
 	OutcomeAlreadyEnded = "already_ended"
 	OutcomeFailed       = "failed"
@@ -46,6 +47,24 @@ type record struct {
 	err       error
 	start     time.Time
 	requestID string // Huawei's X-Request-Id
+}
+
+// decide records a permission decision.
+func (r *record) decide(d Decision) {
+	if d.Allowed {
+		r.decision, r.rule = DecisionAllowed, d.Rule
+		return
+	}
+	r.decision, r.reason, r.outcome, r.err = DecisionDenied, d.Reason, OutcomeNone, d.Err
+}
+
+// fail records a failed Huawei call.
+func (r *record) fail(err error) {
+	r.err = err
+	r.outcome = OutcomeFailed
+	if errors.Is(err, meeting.ErrAlreadyEnded) {
+		r.outcome = OutcomeAlreadyEnded
+	}
 }
 
 // audit writes the record at info level, or at warn level for a failure.

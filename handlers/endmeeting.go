@@ -14,7 +14,11 @@ import (
 
 // Config configures EndMeeting.
 type Config struct {
-	Meetings   Meetings
+	// Meetings acts as the bot's own Huawei identity, for the admin rules.
+	Meetings Meetings
+	// AsUser acts as a caller's Huawei user, for the host rule; nil when
+	// the host rule is off.
+	AsUser     AsUser
 	Authorizer *Authorizer
 	// ConfirmTimeout is how long a prompt can be answered; 2 minutes when zero.
 	ConfirmTimeout time.Duration
@@ -33,6 +37,7 @@ const workTimeout = 30 * time.Second
 // EndMeeting serves /endmeeting: the command, and the clicks on its prompt.
 type EndMeeting struct {
 	meetings Meetings
+	asUser   AsUser
 	auth     *Authorizer
 	timeout  time.Duration
 	log      *slog.Logger
@@ -44,6 +49,7 @@ type EndMeeting struct {
 func New(cfg Config) *EndMeeting {
 	h := &EndMeeting{
 		meetings: cfg.Meetings,
+		asUser:   cfg.AsUser,
 		auth:     cfg.Authorizer,
 		timeout:  cfg.ConfirmTimeout,
 		log:      cfg.Logger,
@@ -66,10 +72,10 @@ func New(cfg Config) *EndMeeting {
 
 // Quick answers a command that needs no network work (help, or text that is
 // not a meeting ID), so the transport can answer it in its acknowledgement.
-// ok is false for a meeting ID: then call Command.
+// ok is false otherwise: then call Command.
 func (h *EndMeeting) Quick(cmd Command) (r Reply, ok bool) {
 	r, ok, err := quick(cmd)
-	if ok {
+	if ok && err != nil {
 		h.audit(context.Background(), record{
 			kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
 			actor: cmd.UserID, decision: DecisionInvalid, outcome: OutcomeNone, err: err, start: h.now(),
@@ -81,8 +87,11 @@ func (h *EndMeeting) Quick(cmd Command) (r Reply, ok bool) {
 // quick is Quick without the audit record; err is why the text is not an ID.
 func quick(cmd Command) (Reply, bool, error) {
 	text := strings.TrimSpace(cmd.Text)
-	if text == "" || strings.EqualFold(text, "help") {
+	switch {
+	case strings.EqualFold(text, "help"):
 		return Reply{Text: msgUsage()}, true, nil
+	case text == "" || strings.EqualFold(text, "all"):
+		return Reply{}, false, nil // a list: needs Huawei
 	}
 	if _, err := meeting.ParseID(text); err != nil {
 		return Reply{Text: msgBadID(err)}, true, err
@@ -90,9 +99,10 @@ func quick(cmd Command) (Reply, bool, error) {
 	return Reply{}, false, nil
 }
 
-// Command serves /endmeeting with a meeting ID: it checks the caller's
+// Command serves /endmeeting: with a meeting ID it checks the caller's
 // permission, reads the meeting and warms its control token, and sends the
-// caller a prompt to confirm. Call Quick first.
+// caller a prompt to confirm; with no ID it lists the caller's meetings in
+// progress ("all": every meeting, for admins). Call Quick first.
 func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 	rec := record{
 		kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
@@ -104,32 +114,31 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 		h.reply(ctx, out, r)
 		return
 	}
-	id, _ := meeting.ParseID(cmd.Text)
+	text := strings.TrimSpace(cmd.Text)
+	if text == "" || strings.EqualFold(text, "all") {
+		h.list(ctx, cmd, strings.EqualFold(text, "all"), &rec, out)
+		return
+	}
+	id, _ := meeting.ParseID(text)
 	rec.meeting = id
 	d := h.auth.Authorize(ctx, cmd.TeamID, cmd.ChannelID, cmd.UserID)
+	rec.decide(d)
 	if !d.Allowed {
-		rec.decision, rec.reason, rec.outcome, rec.err = DecisionDenied, d.Reason, OutcomeNone, d.Err
 		h.reply(ctx, out, Reply{Text: msgDenied(d, rec.ref)})
 		return
 	}
-	rec.decision, rec.rule = DecisionAllowed, d.Rule
 	wctx, cancel := context.WithTimeout(ctx, workTimeout)
 	defer cancel()
-	conf, err := h.meetings.Prepare(wctx, id)
+	conf, err := h.prepare(wctx, d, id)
 	rec.requestID = conf.RequestID
 	if err != nil {
-		rec.err = err
-		rec.outcome = OutcomeFailed
-		if errors.Is(err, meeting.ErrAlreadyEnded) {
-			rec.outcome = OutcomeAlreadyEnded
-		}
-		h.reply(ctx, out, Reply{Text: msgFailure(err, id, rec.ref)})
+		rec.fail(err)
+		h.reply(ctx, out, Reply{Text: msgFailure(err, d, id, rec.ref)})
 		return
 	}
 	rec.outcome = OutcomePrompted
 	view := MeetingView{ID: id, Subject: conf.Subject, Start: conf.Start, End: conf.End}
-	t := ticket{Meeting: id, Team: cmd.TeamID, User: cmd.UserID, Issued: h.now().UnixMilli(), Nonce: newNonce(), Subject: conf.Subject}
-	value := t.encode()
+	value := h.newTicket(cmd.TeamID, cmd.UserID, id, conf.Subject).encode()
 	h.reply(ctx, out, Reply{
 		Text: msgPrompt(view),
 		Prompt: &Prompt{Meeting: view, Actions: []Action{
@@ -139,34 +148,69 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 	})
 }
 
-// Click serves a click on a prompt's button. It checks, in this order, that
-// the prompt has not expired, that the clicker asked for it, that the
-// clicker is still allowed and that the prompt has not been answered; then
-// it ends the meeting (or cancels) and reports to the clicker and, on
-// success, to the channel.
+// newTicket returns a fresh ticket for a button of the user's.
+func (h *EndMeeting) newTicket(team, user string, id meeting.ID, subject string) ticket {
+	return ticket{Meeting: id, Team: team, User: user, Issued: h.now().UnixMilli(), Nonce: newNonce(), Subject: subject}
+}
+
+// meetingsFor returns the Huawei identity a decision acts with: the bot's
+// for the admin rules, the caller's own for the host rule.
+func (h *EndMeeting) meetingsFor(d Decision) (Meetings, error) {
+	if d.Rule != RuleHost {
+		return h.meetings, nil
+	}
+	if h.asUser == nil {
+		return nil, errors.New("host rule without a way to act as a user")
+	}
+	return h.asUser(d.HuaweiUser)
+}
+
+func (h *EndMeeting) prepare(ctx context.Context, d Decision, id meeting.ID) (meeting.Conference, error) {
+	m, err := h.meetingsFor(d)
+	if err != nil {
+		return meeting.Conference{}, err
+	}
+	return m.Prepare(ctx, id)
+}
+
+// Click serves a click on a button. For a prompt's buttons it checks, in
+// this order, that the prompt has not expired, that the clicker asked for it,
+// that the clicker is still allowed and that the prompt has not been
+// answered; then it ends the meeting (or cancels) and reports to the clicker
+// and, on success, to the channel. A listed meeting's button leads to a
+// prompt, as if its ID had been typed.
 func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	rec := record{
 		kind: "click", ref: newRef(), env: c.EnvelopeID, team: c.TeamID, channel: c.ChannelID,
 		actor: c.UserID, start: h.now(),
 	}
-	defer func() { h.audit(ctx, rec) }()
 	t, err := decodeTicket(c.Value)
-	if err != nil || (c.ActionID != ActionEnd && c.ActionID != ActionCancel) {
+	if err != nil || (c.ActionID != ActionEnd && c.ActionID != ActionCancel && c.ActionID != ActionPick) {
 		rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, errBadTicket
-		h.reply(ctx, out, Reply{Text: msgBadButton, Replace: true})
+		h.audit(ctx, rec)
+		h.reply(ctx, out, Reply{Text: msgBadButton, Replace: c.ActionID != ActionPick})
 		return
 	}
 	rec.meeting = t.Meeting
 	if age := h.now().Sub(t.issued()); age > h.timeout || age < -time.Minute {
 		rec.decision, rec.outcome = DecisionExpired, OutcomeNone
-		h.reply(ctx, out, Reply{Text: msgExpired(t.Meeting, h.timeout), Replace: true})
+		h.audit(ctx, rec)
+		h.reply(ctx, out, Reply{Text: msgExpired(t.Meeting, h.timeout), Replace: c.ActionID != ActionPick})
 		return
 	}
 	if c.UserID != t.User || (t.Team != "" && c.TeamID != t.Team) {
 		rec.decision, rec.reason, rec.outcome = DecisionDenied, "not_requester", OutcomeNone
+		h.audit(ctx, rec)
 		h.reply(ctx, out, Reply{Text: msgNotRequester(t.User)})
 		return
 	}
+	if c.ActionID == ActionPick {
+		// The same checks and prompt as a typed ID, in a new message, so
+		// the list stays for the other meetings.
+		h.Command(ctx, Command{EnvelopeID: c.EnvelopeID, TeamID: c.TeamID, ChannelID: c.ChannelID, UserID: c.UserID, Text: string(t.Meeting)}, out)
+		return
+	}
+	defer func() { h.audit(ctx, rec) }()
 	if c.ActionID == ActionCancel {
 		if !h.claim(t) {
 			rec.decision, rec.outcome = DecisionDuplicate, OutcomeNone
@@ -178,33 +222,31 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		return
 	}
 	d := h.auth.Authorize(ctx, c.TeamID, c.ChannelID, c.UserID)
+	rec.decide(d)
 	if !d.Allowed {
-		rec.decision, rec.reason, rec.outcome, rec.err = DecisionDenied, d.Reason, OutcomeNone, d.Err
 		h.reply(ctx, out, Reply{Text: msgDenied(d, rec.ref), Replace: true})
 		return
 	}
-	rec.rule = d.Rule
 	if !h.claim(t) {
 		rec.decision, rec.outcome = DecisionDuplicate, OutcomeNone
 		h.reply(ctx, out, Reply{Text: msgDuplicate(t.Meeting)})
 		return
 	}
-	rec.decision = DecisionAllowed
 	h.reply(ctx, out, Reply{Text: msgEnding(t.Meeting, t.Subject), Replace: true})
 
 	// The stop goes on even if the caller's context ends (shutdown): a
 	// meeting half-ended with nobody told is worse than a late exit.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
 	defer cancel()
-	res, err := h.meetings.Stop(wctx, t.Meeting)
+	m, err := h.meetingsFor(d)
+	var res meeting.StopResult
+	if err == nil {
+		res, err = m.Stop(wctx, t.Meeting)
+	}
 	rec.requestID = res.RequestID
 	if err != nil {
-		rec.err = err
-		rec.outcome = OutcomeFailed
-		if errors.Is(err, meeting.ErrAlreadyEnded) {
-			rec.outcome = OutcomeAlreadyEnded
-		}
-		h.reply(wctx, out, Reply{Text: msgFailure(err, t.Meeting, rec.ref), Replace: true})
+		rec.fail(err)
+		h.reply(wctx, out, Reply{Text: msgFailure(err, d, t.Meeting, rec.ref), Replace: true})
 		return
 	}
 	rec.outcome = OutcomeEnded

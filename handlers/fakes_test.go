@@ -31,6 +31,7 @@ const (
 type fakeMeetings struct {
 	PrepareFn func(ctx context.Context, id meeting.ID) (meeting.Conference, error)
 	StopFn    func(ctx context.Context, id meeting.ID) (meeting.StopResult, error)
+	OnlineFn  func(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error)
 
 	mu       sync.Mutex
 	prepared []meeting.ID
@@ -57,6 +58,13 @@ func (f *fakeMeetings) Stop(ctx context.Context, id meeting.ID) (meeting.StopRes
 		return meeting.StopResult{RequestID: "req-stop-1"}, nil
 	}
 	return f.StopFn(ctx, id)
+}
+
+func (f *fakeMeetings) Online(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error) {
+	if f.OnlineFn == nil {
+		return nil, 0, errors.New("fakeMeetings: Online not expected")
+	}
+	return f.OnlineFn(ctx, all, limit)
 }
 
 func (f *fakeMeetings) prepares() []meeting.ID {

@@ -14,7 +14,8 @@ import (
 
 const usageText = "Usage: `/endmeeting &lt;meeting-id&gt;`, for example `/endmeeting 914044873`. " +
 	"The ID has 6 to 20 digits; spaces or dashes between groups are fine. " +
-	"You will be asked to confirm before anything ends."
+	"You will be asked to confirm before anything ends. " +
+	"`/endmeeting` alone lists the meetings in progress that you host."
 
 func msgUsage() string { return usageText }
 
@@ -32,6 +33,9 @@ func msgDenied(d Decision, ref string) string {
 		return withRef("`/endmeeting` is not enabled in this channel.", ref)
 	case "lookup_failed":
 		return withRef("I could not check your permission just now, so nothing was done. Try again in a minute, or ask the bot's operator.", ref)
+	case "no_host_identity":
+		return withRef("You can end only meetings you host, and the bot does not know your Huawei Cloud Meeting account: "+
+			"add your work email to your Slack profile, or ask the bot's operator to map your Slack account (ENDMEETING_HOST_MAP).", ref)
 	}
 	return withRef("You are not allowed to end meetings with this bot. Ask the bot's operator for access.", ref)
 }
@@ -87,14 +91,55 @@ func msgDuplicate(id meeting.ID) string {
 	return fmt.Sprintf("This prompt for meeting %s has already been answered.", id)
 }
 
+const labelPick = "End meeting…"
+
+func msgListHeader(all bool) string {
+	if all {
+		return "Meetings in progress:"
+	}
+	return "Meetings in progress that you host:"
+}
+
+func msgChoice(m MeetingView) string {
+	s := meetingName(m.Subject, m.ID)
+	if !m.Start.IsZero() {
+		s += ", started " + m.Start.UTC().Format("2006-01-02 15:04") + " UTC"
+	}
+	return s
+}
+
+func msgListMore(n int) string { return fmt.Sprintf("…and %d more.", n) }
+
+func msgListEmpty(all bool) string {
+	if all {
+		return "No meeting is in progress.\n" + usageText
+	}
+	return "You host no meeting in progress right now.\n" + usageText
+}
+
+func msgListAdminHint() string {
+	return "Type `/endmeeting all` to list every meeting in progress, or `/endmeeting &lt;meeting-id&gt;` to end one."
+}
+
+func msgListAllAdminsOnly(ref string) string {
+	return withRef("Only the bot's admins can list every meeting; `/endmeeting` alone lists the meetings you host.", ref)
+}
+
 const msgBadButton = "This button is not valid any more. Type `/endmeeting &lt;meeting-id&gt;` again."
 
 const msgBusy = "meetingbot is busy right now; nothing was done. Try again in a minute."
 
-// msgFailure is the message for a failed look-up or stop of meeting id.
-func msgFailure(err error, id meeting.ID, ref string) string {
+// msgFailure is the message for a failed look-up or stop of meeting id
+// (empty for a list), done under decision d.
+func msgFailure(err error, d Decision, id meeting.ID, ref string) string {
 	var s string
+	host := d.Rule == RuleHost
 	switch {
+	case host && id != "" && (errors.Is(err, meeting.ErrNotFound) || errors.Is(err, meeting.ErrNotPermitted)):
+		// Say nothing about a meeting the caller may not see.
+		s = fmt.Sprintf("Meeting %s was not found, or you are not its host.", id)
+	case host && errors.Is(err, meeting.ErrCredentials):
+		s = fmt.Sprintf("Huawei Cloud Meeting did not let the bot act as your account (%s). Ask the bot's operator: your Slack account may need a mapping in ENDMEETING_HOST_MAP.", escape(d.HuaweiUser))
 	case errors.Is(err, meeting.ErrNotFound):
 		s = fmt.Sprintf("Meeting %s was not found: it does not exist, it has already ended, or the bot cannot see it.", id)
 	case errors.Is(err, meeting.ErrAlreadyEnded):

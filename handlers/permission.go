@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/patrickmn/go-cache"
@@ -31,6 +32,16 @@ type Policy struct {
 	AdminGroups          []string // user-group IDs whose members may end any meeting
 	AllowWorkspaceAdmins bool     // workspace admins and owners may end any meeting
 	Channels             []string // when not empty, the only channels the command works in
+
+	// HostRule lets a caller whom no admin rule allows end the meetings
+	// they host, acting in Huawei as their own Huawei user, so that Huawei
+	// decides who the host is.
+	HostRule bool
+	// HostMap maps Slack user IDs to Huawei user IDs for the host rule.
+	HostMap map[string]string
+	// HostByEmail maps users missing from HostMap by their Slack profile
+	// email (users.info with users:read.email).
+	HostByEmail bool
 }
 
 // Validate reports an ID in the policy that is not a Slack ID of its kind.
@@ -50,7 +61,30 @@ func (p Policy) Validate() error {
 			return fmt.Errorf("%q is not a Slack channel ID (C…, G… or D…)", id)
 		}
 	}
+	for slackUser, huaweiUser := range p.HostMap {
+		if !slackID(slackUser, "UW") {
+			return fmt.Errorf("%q is not a Slack user ID (U… or W…)", slackUser)
+		}
+		if !huaweiUserID(huaweiUser) {
+			return fmt.Errorf("%q is not a Huawei user ID (1 to 64 letters, digits and . _ @ + -)", huaweiUser)
+		}
+	}
 	return nil
+}
+
+// huaweiUserID reports whether id can be a Huawei user ID: the bot signs it
+// and sends it, so it stays within plain characters.
+func huaweiUserID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && !strings.ContainsRune("._@+-", rune(c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // slackID reports whether id looks like a Slack ID starting with one of the
@@ -76,13 +110,17 @@ const (
 	RuleAdminUser      = "admin_user"
 	RuleAdminGroup     = "admin_group"
 	RuleWorkspaceAdmin = "workspace_admin"
+	RuleHost           = "host" // may end the meetings Huawei says they host
 )
 
 // Decision is the outcome of a permission check.
 type Decision struct {
 	Allowed bool
 	Rule    string // the rule that allowed, when Allowed
-	// Reason says why a caller was denied: "channel", "no_rule" or "lookup_failed".
+	// HuaweiUser is the Huawei user to act as, for RuleHost.
+	HuaweiUser string
+	// Reason says why a caller was denied: "channel", "no_rule",
+	// "no_host_identity" or "lookup_failed".
 	Reason string
 	// Err is the look-up failure behind a "lookup_failed" denial, for the log.
 	Err error
@@ -158,7 +196,40 @@ func (a *Authorizer) Authorize(ctx context.Context, team, channel, user string) 
 	if failed != nil {
 		return Decision{Reason: "lookup_failed", Err: failed}
 	}
-	return Decision{Reason: "no_rule"}
+	if !a.policy.HostRule {
+		return Decision{Reason: "no_rule"}
+	}
+	hu, reason, err := a.HostIdentity(ctx, team, user)
+	if err != nil || hu == "" {
+		return Decision{Reason: reason, Err: err}
+	}
+	return Decision{Allowed: true, Rule: RuleHost, HuaweiUser: hu}
+}
+
+// HostIdentity returns the Huawei user that a Slack user is for the host
+// rule: from the host map, or else from their Slack profile email. When
+// there is none, reason says why ("no_rule" when the host rule is off,
+// "no_host_identity", or "lookup_failed" with err).
+func (a *Authorizer) HostIdentity(ctx context.Context, team, user string) (huaweiUser, reason string, err error) {
+	if !a.policy.HostRule {
+		return "", "no_rule", nil
+	}
+	if hu, ok := a.policy.HostMap[user]; ok {
+		return hu, "", nil
+	}
+	if !a.policy.HostByEmail {
+		return "", "no_host_identity", nil
+	}
+	u, err := a.user(ctx, user)
+	switch {
+	case err != nil:
+		return "", "lookup_failed", fmt.Errorf("user %s: %w", user, err)
+	case u.Deleted || u.ID != user || (team != "" && u.TeamID != "" && u.TeamID != team):
+		return "", "no_rule", nil
+	case !huaweiUserID(u.Email):
+		return "", "no_host_identity", nil
+	}
+	return u.Email, "", nil
 }
 
 func (a *Authorizer) user(ctx context.Context, id string) (User, error) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode"
@@ -9,7 +10,7 @@ import (
 )
 
 func TestQuickHelp(t *testing.T) {
-	for _, text := range []string{"", "   ", "\t\n", "help", "HELP", " Help "} {
+	for _, text := range []string{"help", "HELP", " Help "} {
 		t.Run(text, func(t *testing.T) {
 			hs := newHarness(t, adminPolicy, nil, nil)
 			r, ok := hs.h.Quick(command(text))
@@ -116,7 +117,7 @@ func checkNotAnID(t *testing.T, text string) {
 
 	out := &recordingReplier{}
 	hs.h.Command(context.Background(), command(text), out)
-	if rs := out.all(); len(rs) != 1 || rs[0] != r {
+	if rs := out.all(); len(rs) != 1 || !reflect.DeepEqual(rs[0], r) {
 		t.Errorf("Command replies = %q, want only %q", texts(rs), r.Text)
 	}
 	if p, s := hs.meetings.prepares(), hs.meetings.stops(); len(p)+len(s) != 0 {

@@ -26,10 +26,11 @@ type Click struct {
 	Value      string // the button's value, as the prompt set it
 }
 
-// The action IDs of the prompt's buttons.
+// The action IDs of the buttons.
 const (
-	ActionEnd    = "endmeeting_confirm"
-	ActionCancel = "endmeeting_cancel"
+	ActionEnd    = "endmeeting_confirm" // a prompt's End meeting
+	ActionCancel = "endmeeting_cancel"  // a prompt's Cancel
+	ActionPick   = "endmeeting_pick"    // a listed meeting's End meeting…, which leads to a prompt
 )
 
 // Reply is one message to the user or the channel.
@@ -37,6 +38,10 @@ type Reply struct {
 	Text string // mrkdwn: *bold*, <@U123> mentions
 	// Prompt, when set, asks for a choice; Text is its fallback.
 	Prompt *Prompt
+	// Choices, when set, lists meetings, each with a button; Footer
+	// follows them.
+	Choices []Choice
+	Footer  string
 	// Replace replaces the message the clicked button is on, instead of
 	// sending a new message.
 	Replace bool
@@ -49,6 +54,13 @@ type Reply struct {
 type Prompt struct {
 	Meeting MeetingView
 	Actions []Action
+}
+
+// Choice is a meeting in a list, with its button.
+type Choice struct {
+	Meeting MeetingView
+	Text    string // mrkdwn describing the meeting
+	Action  Action
 }
 
 // MeetingView is what a prompt shows of a meeting.
@@ -78,12 +90,30 @@ type Replier interface {
 	Reply(ctx context.Context, r Reply) error
 }
 
-// Meetings is the part of meeting.Client the handlers use.
+// Meetings is the part of meeting.Client the handlers use, acting as one
+// Huawei user.
 type Meetings interface {
 	// Prepare reads a meeting's details and warms its control token.
 	Prepare(ctx context.Context, id meeting.ID) (meeting.Conference, error)
 	// Stop ends a meeting.
 	Stop(ctx context.Context, id meeting.ID) (meeting.StopResult, error)
+	// Online lists meetings in progress: the user's, or all of them.
+	Online(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error)
 }
 
 var _ Meetings = (*meeting.Client)(nil)
+
+// AsUser returns the Meetings of a Huawei user, for the host rule.
+type AsUser func(huaweiUser string) (Meetings, error)
+
+// ActAs returns the AsUser of a meeting client: the same client, logged in
+// as the given user, sharing its caches.
+func ActAs(c *meeting.Client) AsUser {
+	return func(u string) (Meetings, error) {
+		m, err := c.As(u)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+}
