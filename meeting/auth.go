@@ -51,21 +51,29 @@ type appAuthBody struct {
 }
 
 func (a appIDAuth) login(ctx context.Context, s *shared, user string) (accessToken, error) {
+	return s.authCall(ctx, request{op: "appauth", method: http.MethodPost, path: "/v2/usg/acs/auth/appauth",
+		fresh: func() (http.Header, []byte, error) { return a.sign(s.now(), user) }, auth: true})
+}
+
+// sign makes the header and body of one log-in try. Each try needs its own:
+// Huawei accepts a nonce only once, and a try whose answer was lost may
+// have used it.
+func (a appIDAuth) sign(now time.Time, user string) (http.Header, []byte, error) {
 	var raw [24]byte
 	_, _ = rand.Read(raw[:])
 	nonce := hex.EncodeToString(raw[:]) // 48 characters; Huawei wants 32 to 64
-	expire := s.now().Add(10 * time.Minute).Unix()
+	expire := now.Add(10 * time.Minute).Unix()
 	mac := hmac.New(sha256.New, []byte(a.appKey.Reveal()))
 	mac.Write([]byte(a.appID + ":" + user + ":" + strconv.FormatInt(expire, 10) + ":" + nonce))
 	body, err := json.Marshal(appAuthBody{AppID: a.appID, ClientType: clientType, ExpireTime: expire, Nonce: nonce, UserID: user})
 	if err != nil {
-		return accessToken{}, err
+		return nil, nil, err
 	}
 	h := http.Header{}
 	h.Set("Authorization", "HMAC-SHA256 signature="+hex.EncodeToString(mac.Sum(nil))+",access="+base64.StdEncoding.EncodeToString([]byte(a.appID)))
 	h.Set("X-Token-Type", "LongTicket")
 	h.Set("Content-Type", "application/json; charset=UTF-8")
-	return s.authCall(ctx, request{op: "appauth", method: http.MethodPost, path: "/v2/usg/acs/auth/appauth", header: h, body: body, auth: true})
+	return h, body, nil
 }
 
 // accountAuth is account and password authentication (POST /v1/usg/acs/auth/account).
@@ -129,6 +137,14 @@ func (c *Client) accessToken(ctx context.Context) (Secret, error) {
 		// The log-in outlives a caller that gives up, so that the others
 		// sharing it still get the token.
 		ctx := context.WithoutCancel(ctx)
+		// A caller that missed the cache just before an earlier log-in
+		// stored its token must not log in again.
+		c.mu.Lock()
+		t, ok := c.access[c.user]
+		c.mu.Unlock()
+		if ok && c.now().Before(t.refresh) {
+			return t.token, nil
+		}
 		t, err := c.auth.login(ctx, c.shared, c.user)
 		if err != nil {
 			return nil, err
@@ -140,7 +156,7 @@ func (c *Client) accessToken(ctx context.Context) (Secret, error) {
 	})
 	select {
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", waitError(ctx, "auth")
 	case r := <-ch:
 		if r.Err != nil {
 			return "", r.Err

@@ -55,8 +55,8 @@ type Config struct {
 
 // Retry is the retry policy for calls that may be tried again.
 type Retry struct {
-	// Deadline bounds a call with all its retries when the context has no
-	// earlier deadline.
+	// Deadline bounds a call with all its retries, unless the context has
+	// an earlier deadline.
 	Deadline time.Duration
 	// Base and Max bound the exponential backoff after a server error or a
 	// network failure; each wait is drawn between half and all of it.
@@ -66,7 +66,8 @@ type Retry struct {
 	Throttle time.Duration
 }
 
-// DefaultRetry is the policy used when Config.Retry is zero.
+// DefaultRetry is the policy whose values stand in for the zero fields of
+// Config.Retry.
 var DefaultRetry = Retry{Deadline: 20 * time.Second, Base: 250 * time.Millisecond, Max: 4 * time.Second, Throttle: 2500 * time.Millisecond}
 
 // Validate reports a configuration that cannot work.
@@ -155,8 +156,20 @@ func New(cfg Config) (*Client, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.retry == (Retry{}) {
-		s.retry = DefaultRetry
+	// Each unset field of the policy takes its default, so that a half-set
+	// policy never retries without waiting or fails at once.
+	for _, f := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&s.retry.Deadline, DefaultRetry.Deadline},
+		{&s.retry.Base, DefaultRetry.Base},
+		{&s.retry.Max, DefaultRetry.Max},
+		{&s.retry.Throttle, DefaultRetry.Throttle},
+	} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
 	}
 	if cfg.AppID != "" {
 		s.auth = appIDAuth{appID: cfg.AppID, appKey: cfg.AppKey}
@@ -188,6 +201,10 @@ type request struct {
 	header http.Header
 	body   []byte
 	auth   bool // an authentication call: 4xx means bad credentials
+	noBody bool // a 2xx answer says all: its body is not read
+	// fresh, when set, makes the header and body anew for each try, in
+	// place of header and body.
+	fresh func() (http.Header, []byte, error)
 }
 
 // response is a 2xx answer.
@@ -205,17 +222,23 @@ type response struct {
 // failures with backoff and jitter until the context's deadline, or the
 // policy's when the context has none. Other failures are returned at once.
 func (s *shared) send(ctx context.Context, r request) (response, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.retry.Deadline)
-		defer cancel()
-	}
+	// The policy's deadline bounds the call; an earlier one of the caller's wins.
+	ctx, cancel := context.WithTimeout(ctx, s.retry.Deadline)
+	defer cancel()
 	ambiguous := false
+	var answered *Error // Huawei's last answer to a failed try
 	for attempt := 0; ; attempt++ {
 		resp, retryAfter, err := s.sendOnce(ctx, r)
 		resp.ambiguous = ambiguous
 		if err == nil || !retryable(err) {
 			return resp, err
+		}
+		if e, ok := errors.AsType[*Error](err); ok && e.Status != 0 {
+			answered = e
+		} else if answered != nil && ctx.Err() != nil {
+			// The deadline cut this try short: Huawei's last answer
+			// (a 429, a 5xx) says better why the call failed.
+			return resp, answered
 		}
 		ambiguous = ambiguous || errors.Is(err, ErrUnavailable)
 		wait := s.backoff(attempt, err, retryAfter)
@@ -247,6 +270,12 @@ func (s *shared) backoff(attempt int, err error, retryAfter time.Duration) time.
 
 // sendOnce makes one attempt. It also returns the Retry-After of a 429.
 func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Duration, error) {
+	if r.fresh != nil {
+		var err error
+		if r.header, r.body, err = r.fresh(); err != nil {
+			return response{}, 0, &Error{Op: r.op, Kind: ErrUnexpected, Err: err}
+		}
+	}
 	u := s.endpoint + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
@@ -289,10 +318,21 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 		}
 		return response{}, retryAfter(resp.Header), e
 	}
-	if len(data) > maxBody {
+	if len(data) > maxBody && !r.noBody {
 		return response{}, 0, &Error{Op: r.op, Kind: ErrUnexpected, Status: resp.StatusCode, RequestID: rid, Err: errors.New("answer too large")}
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: data, requestID: rid}, 0, nil
+}
+
+// waitError is the error of a caller whose context ended while it waited for
+// a call it shares with other callers (a log-in, a control token), which
+// goes on without it. As in sendOnce, a deadline is Huawei being slow
+// (ErrUnavailable) and a cancellation is the caller's own doing.
+func waitError(ctx context.Context, op string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &Error{Op: op, Kind: ErrUnavailable, Err: errors.New("timeout")}
+	}
+	return ctx.Err()
 }
 
 // ms is d in milliseconds, for logs.

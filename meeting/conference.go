@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -31,6 +32,20 @@ type Conference struct {
 	RequestID string
 
 	hostPassword Secret
+}
+
+// Format prints the conference without its host password, whatever the
+// verb. Without it fmt, and slog's text handler, would print the unexported
+// field's value: they cannot call Secret's methods through it.
+func (c Conference) Format(f fmt.State, verb rune) {
+	type conference struct {
+		ID         ID
+		Subject    string
+		State      State
+		Start, End time.Time
+		RequestID  string
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), conference{c.ID, c.Subject, c.State, c.Start, c.End, c.RequestID})
 }
 
 // CanControl reports whether the client got the meeting's host password, so

@@ -103,7 +103,7 @@ func (c *Client) controlToken(ctx context.Context, id ID, password Secret) (cont
 	})
 	select {
 	case <-ctx.Done():
-		return controlEntry{}, ctx.Err()
+		return controlEntry{}, waitError(ctx, "controlToken")
 	case r := <-ch:
 		if r.Err != nil {
 			return controlEntry{}, r.Err
@@ -143,6 +143,7 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 			path:   "/v1/mmc/control/conferences/stop",
 			query:  url.Values{"conferenceID": {string(id)}},
 			header: h,
+			noBody: true, // 200 is success, whatever follows it
 		})
 		switch {
 		case err == nil:

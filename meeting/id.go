@@ -35,6 +35,7 @@ func ParseID(s string) (ID, error) {
 	b.Grow(maxIDDigits)
 	prevSep := true // no separator before the first digit
 	n := 0
+	group, longGroups := 0, 0 // digits in the current group; groups of 6 or more
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
@@ -44,6 +45,7 @@ func ParseID(s string) (ID, error) {
 			}
 			b.WriteRune(r)
 			prevSep = false
+			group++
 		case r >= '０' && r <= '９':
 			n++
 			if n > maxIDDigits {
@@ -51,17 +53,29 @@ func ParseID(s string) (ID, error) {
 			}
 			b.WriteRune('0' + (r - '０'))
 			prevSep = false
+			group++
 		case r == ' ' || r == '-' || r == '\u3000':
 			if prevSep {
 				return "", idError("spaces and dashes may only stand singly between digits")
 			}
 			prevSep = true
+			if group >= minIDDigits {
+				longGroups++
+			}
+			group = 0
 		default:
 			return "", idError("it may contain only digits, spaces and dashes")
 		}
 	}
 	if prevSep {
 		return "", idError("it ends with a space or dash")
+	}
+	if group >= minIDDigits {
+		longGroups++
+	}
+	if longGroups > 1 {
+		// "914044873 914083136" is two IDs, not one of 18 digits.
+		return "", idError("it looks like more than one meeting ID; end one meeting at a time")
 	}
 	if n < minIDDigits {
 		return "", idError("it has fewer than 6 digits")
