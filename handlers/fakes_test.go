@@ -228,6 +228,7 @@ type harness struct {
 	dir      *fakeDirectory
 	clock    *fakeClock
 	log      *logBuffer
+	as       *fakeAsUser // Config.AsUser, for newHostHarness; nil otherwise
 }
 
 // newHarness returns an EndMeeting whose Authorizer applies p with dir and
@@ -300,3 +301,81 @@ func texts(rs []Reply) []string {
 	}
 	return s
 }
+
+// fakeAsUser is an AsUser that records which Huawei users it was asked for
+// and gives each its own fakeMeetings, made by NewFn (the defaults of
+// fakeMeetings when nil). Err, when set, fails every call.
+type fakeAsUser struct {
+	NewFn func(huaweiUser string) *fakeMeetings
+	Err   error
+
+	mu    sync.Mutex
+	asked []string
+	users map[string]*fakeMeetings
+}
+
+// AsUser is the fake's AsUser.
+func (f *fakeAsUser) AsUser(huaweiUser string) (Meetings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, huaweiUser)
+	if f.Err != nil {
+		return nil, f.Err
+	}
+	return f.ofLocked(huaweiUser), nil
+}
+
+// of returns the fakeMeetings of a Huawei user, making it if needed.
+func (f *fakeAsUser) of(huaweiUser string) *fakeMeetings {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ofLocked(huaweiUser)
+}
+
+func (f *fakeAsUser) ofLocked(huaweiUser string) *fakeMeetings {
+	if f.users == nil {
+		f.users = map[string]*fakeMeetings{}
+	}
+	m, ok := f.users[huaweiUser]
+	if !ok {
+		m = &fakeMeetings{}
+		if f.NewFn != nil {
+			m = f.NewFn(huaweiUser)
+		}
+		f.users[huaweiUser] = m
+	}
+	return m
+}
+
+// calls returns the Huawei users AsUser was asked for, in order.
+func (f *fakeAsUser) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.asked...)
+}
+
+// newHostHarness is newHarness with as serving Config.AsUser.
+func newHostHarness(t *testing.T, p Policy, dir *fakeDirectory, m *fakeMeetings, as *fakeAsUser) *harness {
+	t.Helper()
+	hs := newHarness(t, p, dir, m)
+	hs.as = as
+	hs.h = New(Config{
+		Meetings:   hs.meetings,
+		AsUser:     as.AsUser,
+		Authorizer: newAuthorizer(p, hs.dir, 0, 0),
+		Logger:     slog.New(slog.NewJSONHandler(hs.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:        hs.clock.Now,
+	})
+	return hs
+}
+
+// hostPolicy lets otherUser end any meeting and testUser, mapped to the
+// Huawei user testHuaweiUser, the meetings they host.
+var hostPolicy = Policy{
+	AdminUsers: []string{otherUser},
+	HostRule:   true,
+	HostMap:    map[string]string{testUser: testHuaweiUser},
+}
+
+// testHuaweiUser is the Huawei user testUser is for the host rule.
+const testHuaweiUser = "alice"

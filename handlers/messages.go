@@ -134,8 +134,17 @@ const msgBusy = "meetingbot is busy right now; nothing was done. Try again in a 
 func msgFailure(err error, d Decision, id meeting.ID, ref string) string {
 	var s string
 	host := d.Rule == RuleHost
+	list := id == ""
 	switch {
-	case host && id != "" && (errors.Is(err, meeting.ErrNotFound) || errors.Is(err, meeting.ErrNotPermitted)):
+	// A list has no meeting ID to name, so the classes about one meeting
+	// get words of their own.
+	case list && (errors.Is(err, meeting.ErrThrottled) || errors.Is(err, meeting.ErrUnavailable)):
+		s = "Huawei Cloud Meeting is busy or unreachable, so the meetings could not be listed. Try again in a minute."
+	case list && !host && errors.Is(err, meeting.ErrNotPermitted):
+		s = "Huawei Cloud Meeting did not let the bot list every meeting: its Huawei account needs to be an enterprise administrator. Please tell the bot's operator."
+	case list && !systemFailure(err) && ErrorClass(err) != "canceled":
+		s = "Huawei Cloud Meeting refused to list the meetings. Please tell the bot's operator."
+	case host && !list && (errors.Is(err, meeting.ErrNotFound) || errors.Is(err, meeting.ErrNotPermitted)):
 		// Say nothing about a meeting the caller may not see.
 		s = fmt.Sprintf("Meeting %s was not found, or you are not its host.", id)
 	case host && errors.Is(err, meeting.ErrCredentials):

@@ -2,6 +2,7 @@ package meeting_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -455,5 +456,29 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("New: got error %v, want ok=%v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// TestControlTokenIsPerUser: a control token the administrator warmed must
+// not let another user's Stop through: Huawei checks only the token, so the
+// client keeps one per user and meeting.
+func TestControlTokenIsPerUser(t *testing.T) {
+	srv := newServer(t, meetingtest.Config{})
+	srv.AddUser(meetingtest.User{ID: "alice"})
+	admin := newClient(t, srv, nil)
+	mustPrepare(t, admin, liveID) // the administrator's token is now cached
+	alice, err := admin.As("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = alice.Stop(testCtx(t), liveID)
+	if !errors.Is(err, meeting.ErrNotFound) && !errors.Is(err, meeting.ErrNotPermitted) {
+		t.Errorf("alice's Stop of a meeting she does not host = %v, want not found or not permitted", err)
+	}
+	if m, _ := srv.Meeting(string(liveID)); m.State == meetingtest.StateEnded {
+		t.Errorf("alice ended a meeting she does not host with the administrator's cached token")
+	}
+	if _, err := admin.Stop(testCtx(t), liveID); err != nil {
+		t.Errorf("the administrator's Stop = %v, want success", err)
 	}
 }

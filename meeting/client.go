@@ -115,8 +115,8 @@ type shared struct {
 	mu       sync.Mutex
 	access   map[string]accessToken // by user ID
 	logins   singleflight.Group     // by user ID
-	control  *cache.Cache           // controlEntry by meeting ID
-	controls singleflight.Group     // by meeting ID
+	control  *cache.Cache           // controlEntry by user and meeting ID (controlKey)
+	controls singleflight.Group     // by controlKey
 }
 
 // New returns a Client for cfg.

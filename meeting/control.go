@@ -30,15 +30,21 @@ type controlAnswer struct {
 	} `json:"data"`
 }
 
+// controlKey is the cache key of a meeting's control token for the client's
+// user. Each user has their own: a token fetched for an administrator (or
+// for the meeting's host) must not serve another user's Stop, which Huawei
+// would not check again.
+func (c *Client) controlKey(id ID) string { return c.user + "\x00" + string(id) }
+
 // cachedControl returns the meeting's cached control token, if it is fresh.
 func (c *Client) cachedControl(id ID) (controlEntry, bool) {
-	v, ok := c.control.Get(string(id))
+	v, ok := c.control.Get(c.controlKey(id))
 	if !ok {
 		return controlEntry{}, false
 	}
 	e := v.(controlEntry)
 	if !c.now().Before(e.refresh) {
-		c.control.Delete(string(id))
+		c.control.Delete(c.controlKey(id))
 		return controlEntry{}, false
 	}
 	return e, true
@@ -47,7 +53,7 @@ func (c *Client) cachedControl(id ID) (controlEntry, bool) {
 // dropControl forgets the meeting's control token if it is still bad.
 func (c *Client) dropControl(id ID, bad Secret) {
 	if e, ok := c.cachedControl(id); ok && e.token == bad {
-		c.control.Delete(string(id))
+		c.control.Delete(c.controlKey(id))
 	}
 }
 
@@ -59,7 +65,7 @@ func (c *Client) controlToken(ctx context.Context, id ID, password Secret) (cont
 	if e, ok := c.cachedControl(id); ok {
 		return e, nil
 	}
-	ch := c.controls.DoChan(string(id), func() (any, error) {
+	ch := c.controls.DoChan(c.controlKey(id), func() (any, error) {
 		if e, ok := c.cachedControl(id); ok {
 			return e, nil
 		}
@@ -97,7 +103,7 @@ func (c *Client) controlToken(ctx context.Context, id ID, password Secret) (cont
 		}
 		e := controlEntry{token: ans.Data.Token, refresh: expiry.Add(-controlMargin), password: password}
 		if ttl := e.refresh.Sub(now); ttl > 0 {
-			c.control.Set(string(id), e, ttl)
+			c.control.Set(c.controlKey(id), e, ttl)
 		}
 		return e, nil
 	})
@@ -147,10 +153,10 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 		})
 		switch {
 		case err == nil:
-			c.control.Delete(string(id))
+			c.control.Delete(c.controlKey(id))
 			return StopResult{RequestID: resp.requestID}, nil
 		case errors.Is(err, ErrAlreadyEnded) && resp.ambiguous:
-			c.control.Delete(string(id))
+			c.control.Delete(c.controlKey(id))
 			return StopResult{RequestID: RequestID(err)}, nil
 		case errors.Is(err, errTokenRejected):
 			c.dropControl(id, e.token)
@@ -163,7 +169,7 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 			return StopResult{}, se
 		default:
 			if errors.Is(err, ErrAlreadyEnded) {
-				c.control.Delete(string(id))
+				c.control.Delete(c.controlKey(id))
 			}
 			return StopResult{}, err
 		}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"meetingbot/bot/slacktest"
+	"meetingbot/meeting/meetingtest"
+)
+
+func TestHuaweiFaultsOnTheClick(t *testing.T) {
+	const html = "<html><body><h1>502 Bad Gateway</h1><a href=\"https://gw.example.test/x?token=abc\">x</a></body></html>"
+	for _, tt := range []struct {
+		name   string
+		fault  meetingtest.Fault
+		n      int
+		want   string
+		stops  int // stop requests, at least
+		ended  bool
+		strict bool // stops is exact
+	}{
+		{"500 twice then 200", meetingtest.Fault{Status: 500, Code: "MMC.111070003", Msg: "CONF_EXCEPTION"}, 2, "has ended", 3, true, true},
+		{"401 once", meetingtest.Fault{Status: 401, Code: "MMC.118000001", Msg: "USER_TOKEN_AUTH_FAILED"}, 1, "has ended", 2, true, true},
+		{"429 once", meetingtest.Fault{Status: 429, Code: "APIG.0308", Header: map[string][]string{"Retry-After": {"1"}}}, 1, "has ended", 2, true, true},
+		{"HTML 502 until the deadline", meetingtest.Fault{Status: 502, Body: html, ContentType: "text/html"}, 1000, "busy or unreachable", 2, false, false},
+		{"already ended", meetingtest.Fault{Status: 400, Code: "MMC.111072006", Msg: "CONF_IS_CLOSED"}, 1, "has already ended", 1, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if testing.Short() && !tt.strict {
+				t.Skip("waits for the 30 s work deadline; skipped with -short")
+			}
+			h := start(t, nil)
+			value := h.prompt(admin, channel)
+			h.huawei.InjectFault(meetingtest.EndpointStop, tt.n, tt.fault)
+			env := h.click(admin, channel, "endmeeting_confirm", value)
+			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+			defer cancel()
+			posts, err := h.slack.WaitResponsePosts(ctx, env.ResponseURL, 2)
+			if err != nil {
+				t.Fatalf("waiting for the result: %v", err)
+			}
+			got := posts[1].Text
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("result = %q, want %q", got, tt.want)
+			}
+			for _, raw := range []string{"<html", "gw.example.test", "MMC.", "APIG", "CONF_", "token="} {
+				if strings.Contains(got, raw) {
+					t.Errorf("result %q shows upstream text %q", got, raw)
+				}
+			}
+			n := h.huawei.Count(meetingtest.EndpointStop)
+			if (tt.strict && n != tt.stops) || n < tt.stops {
+				t.Errorf("stop requests = %d, want %d", n, tt.stops)
+			}
+			if m, _ := h.huawei.Meeting(meetingID); (m.State == meetingtest.StateEnded) != tt.ended {
+				t.Errorf("meeting state = %v, want ended %v", m.State, tt.ended)
+			}
+		})
+	}
+}
+
+// TestSIGTERM runs the built program and sends it SIGTERM while a stop is
+// in flight: it must finish the stop, post the result and exit 0.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the program; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "meetingbot")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken, PingInterval: 200 * time.Millisecond})
+	defer s.Close()
+	s.AddChannel(channel, true)
+	hw := meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey})
+	defer hw.Close()
+	hw.AddMeeting(meetingtest.Meeting{ID: meetingID, Subject: "Weekly sync", State: meetingtest.StateInProgress, ChairPassword: testChairPwd, GuestPassword: testGuestPwd})
+
+	cmd := exec.Command(bin, "-env-file=")
+	cmd.Env = append(os.Environ(),
+		"SLACK_BOT_TOKEN="+testBotToken, "SLACK_APP_TOKEN="+testAppToken, "SLACK_API_URL="+s.APIURL(),
+		"HUAWEI_MEETING_ENDPOINT="+hw.URL(), "HUAWEI_MEETING_APP_ID="+testAppID, "HUAWEI_MEETING_APP_KEY="+testAppKey,
+		"ENDMEETING_ADMIN_USERS="+admin)
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.WaitConnected(ctx); err != nil {
+		t.Fatalf("not connected: %v\n%s", err, logs.String())
+	}
+	env, err := s.SendSlashCommand(ctx, slacktest.SlashCommand{ChannelID: channel, UserID: admin, Text: meetingID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := s.WaitResponsePosts(ctx, env.ResponseURL, 1)
+	if err != nil {
+		t.Fatalf("no prompt: %v\n%s", err, logs.String())
+	}
+	value := buttonValue(t, posts[0].Blocks, "endmeeting_confirm")
+	hw.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Delay: time.Second})
+	click, err := s.SendBlockAction(ctx, slacktest.BlockAction{ChannelID: channel, UserID: admin, ActionID: "endmeeting_confirm", Value: value, IsEphemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitResponsePosts(ctx, click.ResponseURL, 1); err != nil { // "Ending…": the stop is in flight
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v, want 0\n%s", err, logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15 s after SIGTERM\n%s", logs.String())
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(signalled).Round(time.Millisecond))
+	if p := s.ResponsePosts(click.ResponseURL); len(p) != 2 || !strings.Contains(p[1].Text, "has ended") {
+		t.Errorf("result posts = %d, want the result posted before exit", len(p))
+	}
+	if m, _ := hw.Meeting(meetingID); m.State != meetingtest.StateEnded {
+		t.Errorf("meeting state = %v, want ended", m.State)
+	}
+	if len(s.Messages()) != 1 {
+		t.Errorf("channel messages = %d, want 1", len(s.Messages()))
+	}
+}
