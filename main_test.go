@@ -127,10 +127,20 @@ func (h *harness) stop() {
 	}
 }
 
-// checkLogs fails the test if a secret reached the logs.
+// checkLogs fails the test if a secret reached the logs: the fakes'
+// credentials, and every token, password and signature the program sent
+// to the fake Huawei, as its request log shows them.
 func (h *harness) checkLogs() {
 	logs := h.logs.String()
-	for _, s := range []string{testBotToken, testAppToken, testAppKey, testChairPwd, testGuestPwd, "/commands/", "/actions/", "ticket="} {
+	secrets := []string{testBotToken, testAppToken, testAppKey, testChairPwd, testGuestPwd, "/commands/", "/actions/", "ticket="}
+	for _, r := range h.huawei.Requests() {
+		for _, name := range []string{"X-Access-Token", "X-Conference-Authorization", "X-Password", "Authorization"} {
+			if v := r.Header.Get(name); len(v) >= 8 {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	for _, s := range secrets {
 		if strings.Contains(logs, s) {
 			h.t.Errorf("the logs contain the secret %q", s)
 		}
