@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,7 +203,7 @@ func (b *Bot) dispatch(ctx context.Context, sm *socketmode.Client, evt socketmod
 		b.log.Info("slack: connected")
 		return
 	case socketmode.EventTypeConnectionError:
-		b.log.Warn("slack: connection error; slack-go retries", slog.String("error", fmt.Sprint(evt.Data)))
+		b.log.Warn("slack: connection error; slack-go retries", slog.String("error", withoutQueries(fmt.Sprint(evt.Data))))
 		return
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("slack: invalid auth")
@@ -290,5 +291,25 @@ func (b *Bot) interactive(ctx context.Context, sm *socketmode.Client, req *socke
 	default:
 		// The prompt is not claimed, so the user can click again.
 		b.log.Warn("busy: click turned away", slog.String("envelope_id", req.EnvelopeID))
+	}
+}
+
+// withoutQueries cuts URL queries out of text for the log: the WebSocket
+// URL's query carries a connection ticket.
+func withoutQueries(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '?')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString("?…")
+		j := strings.IndexAny(s[i:], " \"'\n")
+		if j < 0 {
+			return b.String()
+		}
+		s = s[i+j:]
 	}
 }
