@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 
@@ -78,7 +79,7 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
 	})
-	c := &bot.Console{Handler: h, In: stdin, Out: stdout, User: user, Team: consoleTeam, Channel: consoleChannel}
+	c := &bot.Console{Handler: h, In: stdin, Out: stdout, User: user, Team: consoleTeam, Channel: consoleChannel, Echo: !isTerminal(stdin)}
 	return c.Run(ctx)
 }
 
@@ -92,4 +93,14 @@ func stateName(s meetingtest.State) string {
 		return "ended"
 	}
 	return strings.ToLower(s.String())
+}
+
+// isTerminal reports whether r is a terminal, which echoes what is typed.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -24,6 +24,9 @@ type Console struct {
 	User, Team, Channel string
 	// Command is the slash command; "/endmeeting" when empty.
 	Command string
+	// Echo repeats each input line after the prompt, so that a transcript
+	// of piped input reads like a session; a terminal echoes by itself.
+	Echo bool
 }
 
 // consoleHelp lists what can be typed.
@@ -72,7 +75,9 @@ func (c *Console) Run(ctx context.Context) error {
 			}
 			line = strings.TrimSpace(l)
 		}
-		s.printf("%s\n", line) // echo, so a piped transcript reads like a session
+		if c.Echo {
+			s.printf("%s\n", line)
+		}
 		if quit := s.handle(ctx, line); quit {
 			return nil
 		}
