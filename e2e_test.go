@@ -411,3 +411,35 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		})
 	}
 }
+
+func TestSlackUnreachableAtStartIsWaitedOut(t *testing.T) {
+	s := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken, PingInterval: 200 * time.Millisecond})
+	defer s.Close()
+	hw := meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey})
+	defer hw.Close()
+	// Slack answers auth.test with 429 twice: not a verdict on the token.
+	s.RateLimitNext("auth.test", 2, 0)
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_API_URL": s.APIURL(),
+		"HUAWEI_MEETING_ENDPOINT": hw.URL(), "HUAWEI_MEETING_APP_ID": testAppID, "HUAWEI_MEETING_APP_KEY": testAppKey,
+		"ENDMEETING_ADMIN_USERS": admin,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() {
+		done <- run(ctx, []string{"-env-file="}, func(k string) string { return env[k] }, strings.NewReader(""), &logs, &logs)
+	}()
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := s.WaitConnected(wctx); err != nil {
+		t.Fatalf("the bot did not connect after the outage: %v\n%s", err, logs.String())
+	}
+	if n := s.Calls("auth.test"); n < 3 {
+		t.Errorf("auth.test calls = %d, want 3 (two failures, then success)", n)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run = %v, want nil", err)
+	}
+}

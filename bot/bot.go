@@ -114,6 +114,32 @@ func (b *Bot) Check(ctx context.Context) (*slack.AuthTestResponse, error) {
 	return r, nil
 }
 
+// checkUntilReachable calls auth.test until Slack answers, as slack-go does
+// for the connection: a rejected token ends the program, an outage at start
+// is waited out with backoff (up to 30 s between tries) while ctx lasts.
+func (b *Bot) checkUntilReachable(ctx context.Context) error {
+	wait := time.Second
+	for {
+		r, err := b.Check(ctx)
+		if err == nil {
+			b.log.Info("slack: token accepted", slog.String("team_id", r.TeamID), slog.String("bot_user_id", r.UserID))
+			return nil
+		}
+		if errors.Is(err, ErrAuth) || ctx.Err() != nil {
+			return err
+		}
+		b.log.Warn("slack: auth.test failed; trying again", slog.Duration("wait", wait), slog.String("error", withoutQueries(err.Error())))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
 func isAuthError(err error) bool {
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
@@ -130,7 +156,10 @@ func isAuthError(err error) bool {
 // flight finish (within the drain timeout) and returns nil. It returns an
 // error matching ErrAuth when Slack rejects a token.
 func (b *Bot) Run(ctx context.Context) error {
-	if _, err := b.Check(ctx); err != nil {
+	if err := b.checkUntilReachable(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before Slack could be reached
+		}
 		return err
 	}
 	sm := socketmode.New(b.api)
