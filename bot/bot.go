@@ -64,7 +64,7 @@ func New(cfg Config) *Bot {
 		cfg.Command = "/endmeeting"
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 32
+		cfg.Workers = defaultWorkers
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 1024
@@ -100,7 +100,17 @@ func NewSlackClient(botToken, appToken, apiURL string) *slack.Client {
 	)
 }
 
-func newHTTPClient() *http.Client { return &http.Client{Timeout: 15 * time.Second} }
+// newHTTPClient returns the client for Slack's Web API and response URLs.
+// It keeps as many idle connections to a host as there are workers, so that
+// replies reuse connections instead of a TLS handshake each.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = defaultWorkers
+	return &http.Client{Timeout: 15 * time.Second, Transport: t}
+}
+
+// defaultWorkers is the default of Config.Workers.
+const defaultWorkers = 32
 
 // Check calls auth.test, so that a bad bot token is reported at start.
 func (b *Bot) Check(ctx context.Context) (*slack.AuthTestResponse, error) {

@@ -232,7 +232,14 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		h.reply(ctx, out, Reply{Text: msgDuplicate(t.Meeting)})
 		return
 	}
-	h.reply(ctx, out, Reply{Text: msgEnding(t.Meeting, t.Subject), Replace: true})
+	// "Ending…" goes out while the stop runs, not before it: the meeting
+	// need not wait for a round trip to Slack. The result waits for it, so
+	// the two replacements arrive in order.
+	ending := make(chan struct{})
+	go func() {
+		defer close(ending)
+		h.reply(ctx, out, Reply{Text: msgEnding(t.Meeting, t.Subject), Replace: true})
+	}()
 
 	// The stop goes on even if the caller's context ends (shutdown): a
 	// meeting half-ended with nobody told is worse than a late exit.
@@ -243,6 +250,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	if err == nil {
 		res, err = m.Stop(wctx, t.Meeting)
 	}
+	<-ending
 	rec.requestID = res.RequestID
 	if err != nil {
 		rec.fail(err)

@@ -23,11 +23,18 @@ type authenticator interface {
 	login(ctx context.Context, s *shared, user string) (accessToken, error)
 }
 
-// accessToken is a cached X-Access-Token.
+// accessToken is a cached X-Access-Token, or a cached refusal.
 type accessToken struct {
 	token   Secret
 	refresh time.Time // when to log in again: the expiry less a margin
+	// err is Huawei's refusal of the user's credentials, kept until
+	// refresh so that a user Huawei does not know (a host rule mapping
+	// gone wrong) costs one log-in per refusalTTL, not one per command.
+	err error
 }
+
+// refusalTTL is how long a refused log-in is remembered.
+const refusalTTL = 30 * time.Second
 
 // authAnswer is the body of both authentication calls.
 type authAnswer struct {
@@ -131,7 +138,7 @@ func (c *Client) accessToken(ctx context.Context) (Secret, error) {
 	t, ok := c.access[c.user]
 	c.mu.Unlock()
 	if ok && c.now().Before(t.refresh) {
-		return t.token, nil
+		return t.token, t.err
 	}
 	ch := c.logins.DoChan(c.user, func() (any, error) {
 		// The log-in outlives a caller that gives up, so that the others
@@ -143,9 +150,14 @@ func (c *Client) accessToken(ctx context.Context) (Secret, error) {
 		t, ok := c.access[c.user]
 		c.mu.Unlock()
 		if ok && c.now().Before(t.refresh) {
-			return t.token, nil
+			return t.token, t.err
 		}
 		t, err := c.auth.login(ctx, c.shared, c.user)
+		if errors.Is(err, ErrCredentials) {
+			c.mu.Lock()
+			c.access[c.user] = accessToken{err: err, refresh: c.now().Add(refusalTTL)}
+			c.mu.Unlock()
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -482,3 +482,30 @@ func TestControlTokenIsPerUser(t *testing.T) {
 		t.Errorf("the administrator's Stop = %v, want success", err)
 	}
 }
+
+// TestRefusedLoginIsRemembered: a user Huawei refuses costs one log-in per
+// half minute, not one per call, and is tried again after that.
+func TestRefusedLoginIsRemembered(t *testing.T) {
+	srv := newServer(t, meetingtest.Config{})
+	c := newClient(t, srv, nil)
+	ghost, err := c.As("nobody@corp.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := ghost.Prepare(testCtx(t), liveID); !errors.Is(err, meeting.ErrCredentials) {
+			t.Fatalf("Prepare as an unknown user = %v, want ErrCredentials", err)
+		}
+	}
+	if n := srv.Count(meetingtest.EndpointAppAuth); n != 1 {
+		t.Errorf("log-ins after 3 refused calls = %d, want 1", n)
+	}
+	srv.AddUser(meetingtest.User{ID: "nobody@corp.example"})
+	srv.Advance(31 * time.Second)
+	if _, err := ghost.Meeting(testCtx(t), liveID); errors.Is(err, meeting.ErrCredentials) {
+		t.Errorf("after the refusal expired: %v, want a new log-in that succeeds", err)
+	}
+	if n := srv.Count(meetingtest.EndpointAppAuth); n != 2 {
+		t.Errorf("log-ins = %d, want 2", n)
+	}
+}

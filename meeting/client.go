@@ -137,15 +137,17 @@ func New(cfg Config) (*Client, error) {
 		s.endpoint = DefaultEndpoint
 	}
 	if s.http == nil {
+		// A slow Huawei answer (10 s) must still arrive: a try gets 15 s
+		// for the headers, the whole call Retry.Deadline.
 		s.http = &http.Client{
-			Timeout: 15 * time.Second,
+			Timeout: 20 * time.Second,
 			Transport: &http.Transport{
 				Proxy:                 http.ProxyFromEnvironment,
 				DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 				TLSHandshakeTimeout:   5 * time.Second,
-				ResponseHeaderTimeout: 10 * time.Second,
+				ResponseHeaderTimeout: 15 * time.Second,
 				IdleConnTimeout:       90 * time.Second,
-				MaxIdleConnsPerHost:   8,
+				MaxIdleConnsPerHost:   32,
 				ForceAttemptHTTP2:     true,
 			},
 		}
