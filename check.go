@@ -33,7 +33,9 @@ func runCheck(ctx context.Context, opts options, getenv func(string) string, std
 	defer cancel()
 	c := &checker{out: stdout}
 
-	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL)
+	hc := bot.NewHTTPClient()
+	defer hc.CloseIdleConnections()
+	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL, hc)
 	if at, err := api.AuthTestContext(ctx); err != nil {
 		c.fail("SLACK_BOT_TOKEN: auth.test failed: %s", slackAdvice(err, ""))
 	} else {

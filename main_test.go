@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -291,4 +292,45 @@ func endpoints(rs []meetingtest.Request) []meetingtest.Endpoint {
 		out = append(out, r.Endpoint)
 	}
 	return out
+}
+
+// programGoroutines returns the stacks of goroutines that belong to the
+// program (not to the test's fakes): its packages, slack-go, go-cache, and
+// HTTP client connections (the fakes only serve).
+func programGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, mark := range []string{"meetingbot/bot.", "meetingbot/handlers.", "meetingbot/meeting.", "main.run", "main.runSlack",
+			"patrickmn/go-cache", "slack-go/slack", "net/http.(*persistConn)", "singleflight"} {
+			if strings.Contains(g, mark) && !strings.Contains(g, "TestNoGoroutineOutlivesRun") {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func TestNoGoroutineOutlivesRun(t *testing.T) {
+	h := start(t, nil)
+	value := h.prompt(admin, channel)
+	env := h.click(admin, channel, "endmeeting_confirm", value)
+	h.posts(env.ResponseURL, 2)
+	// The caches own no janitor goroutine (Run's loop sweeps them): a
+	// janitor would stop only when the garbage collector finds its cache.
+	for _, g := range programGoroutines() {
+		if strings.Contains(g, "go-cache.(*janitor)") {
+			t.Errorf("a go-cache janitor runs:\n%s", g)
+		}
+	}
+	h.stop()
+	var left []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if left = programGoroutines(); len(left) == 0 {
+			return
+		}
+	}
+	t.Errorf("%d goroutines of the program outlive run:\n%s", len(left), strings.Join(left, "\n\n"))
 }

@@ -45,7 +45,8 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	}
 	defer closeHuawei()
 
-	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL)
+	hc := bot.NewHTTPClient()
+	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL, hc)
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
 		AsUser:         handlers.ActAs(mc),
@@ -53,7 +54,10 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
 	})
-	b := bot.New(bot.Config{API: api, APIURL: cfg.slackAPIURL, Handler: h, Logger: log})
+	b := bot.New(bot.Config{
+		API: api, APIURL: cfg.slackAPIURL, HTTPClient: hc, Handler: h, Logger: log,
+		Sweep: func() { h.Sweep(); mc.Sweep() },
+	})
 	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins && !cfg.policy.HostRule {
 		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS, or use App ID authentication for the host rule")
 	}
@@ -91,5 +95,5 @@ func huaweiClient(cfg config, opts options, log *slog.Logger) (*meeting.Client, 
 		stop()
 		return nil, nil, nil, err
 	}
-	return mc, sim, stop, nil
+	return mc, sim, func() { mc.Close(); stop() }, nil
 }

@@ -35,11 +35,15 @@ type Config struct {
 	// DrainTimeout bounds how long Run waits for work in flight at
 	// shutdown; 10 seconds when zero.
 	DrainTimeout time.Duration
-	// HTTPClient sends response_url posts and Web API calls; a client with
-	// timeouts when nil.
+	// HTTPClient sends response_url posts; the one given to NewSlackClient,
+	// so that Run closes the idle connections of both. NewHTTPClient() when nil.
 	HTTPClient *http.Client
 	// Logger gets operational records; discarded when nil.
 	Logger *slog.Logger
+	// Sweep, when set, is called every SweepEvery by Run's loop, to drop
+	// expired cache entries; 1 minute when zero.
+	Sweep      func()
+	SweepEvery time.Duration
 }
 
 // Bot is meetingbot's Slack side.
@@ -73,10 +77,13 @@ func New(cfg Config) *Bot {
 		cfg.DrainTimeout = 10 * time.Second
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = newHTTPClient()
+		cfg.HTTPClient = NewHTTPClient()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = time.Minute
 	}
 	return &Bot{
 		cfg:     cfg,
@@ -88,22 +95,24 @@ func New(cfg Config) *Bot {
 }
 
 // NewSlackClient returns the Slack client for the bot's tokens. apiURL is
-// the Web API base URL, ending in "/"; Slack's when empty.
-func NewSlackClient(botToken, appToken, apiURL string) *slack.Client {
+// the Web API base URL, ending in "/"; Slack's when empty. hc sends its
+// requests; give the Bot the same one in Config.HTTPClient, so that Run
+// closes its idle connections when it returns.
+func NewSlackClient(botToken, appToken, apiURL string, hc *http.Client) *slack.Client {
 	if apiURL == "" {
 		apiURL = slack.APIURL
 	}
 	return slack.New(botToken,
 		slack.OptionAppLevelToken(appToken),
 		slack.OptionAPIURL(apiURL),
-		slack.OptionHTTPClient(newHTTPClient()),
+		slack.OptionHTTPClient(hc),
 	)
 }
 
-// newHTTPClient returns the client for Slack's Web API and response URLs.
+// NewHTTPClient returns the client for Slack's Web API and response URLs.
 // It keeps as many idle connections to a host as there are workers, so that
 // replies reuse connections instead of a TLS handshake each.
-func newHTTPClient() *http.Client {
+func NewHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = defaultWorkers
 	return &http.Client{Timeout: 15 * time.Second, Transport: t}
@@ -192,10 +201,16 @@ func (b *Bot) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
+	sweep := time.NewTicker(b.cfg.SweepEvery)
+	defer sweep.Stop()
 	var runErr error
 loop:
 	for {
 		select {
+		case <-sweep.C:
+			if b.cfg.Sweep != nil {
+				b.cfg.Sweep()
+			}
 		case <-ctx.Done():
 			break loop
 		case err := <-smDone:
@@ -218,6 +233,7 @@ loop:
 		<-drained
 	}
 	<-smDone
+	b.cfg.HTTPClient.CloseIdleConnections()
 	return runErr
 }
 

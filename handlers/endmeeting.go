@@ -65,9 +65,17 @@ func New(cfg Config) *EndMeeting {
 		h.now = time.Now
 	}
 	// A claim must outlive the prompt it guards; after that the expiry
-	// check refuses the click anyway.
-	h.claims = cache.New(h.timeout+time.Minute, 5*time.Minute)
+	// check refuses the click anyway. No janitor goroutine: Sweep, called
+	// by the transport's loop, drops what expired.
+	h.claims = cache.New(h.timeout+time.Minute, 0)
 	return h
+}
+
+// Sweep drops the expired claims and permission look-ups. The transport
+// calls it now and then; without it they stay in memory, though unused.
+func (h *EndMeeting) Sweep() {
+	h.claims.DeleteExpired()
+	h.auth.sweep()
 }
 
 // Quick answers a command that needs no network work (help, or text that is

@@ -151,10 +151,10 @@ func NewAuthorizer(p Policy, dir Directory) *Authorizer {
 func newAuthorizer(p Policy, dir Directory, userTTL, groupTTL time.Duration) *Authorizer {
 	a := &Authorizer{policy: p, dir: dir}
 	if userTTL > 0 {
-		a.users = cache.New(userTTL, 10*time.Minute)
+		a.users = cache.New(userTTL, 0) // swept by sweep, not by a janitor goroutine
 	}
 	if groupTTL > 0 {
-		a.groups = cache.New(groupTTL, 10*time.Minute)
+		a.groups = cache.New(groupTTL, 0)
 	}
 	return a
 }
@@ -230,6 +230,15 @@ func (a *Authorizer) HostIdentity(ctx context.Context, team, user string) (huawe
 		return "", "no_host_identity", nil
 	}
 	return u.Email, "", nil
+}
+
+// sweep drops the expired look-ups.
+func (a *Authorizer) sweep() {
+	for _, c := range []*cache.Cache{a.users, a.groups} {
+		if c != nil {
+			c.DeleteExpired()
+		}
+	}
 }
 
 func (a *Authorizer) user(ctx context.Context, id string) (User, error) {

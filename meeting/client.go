@@ -131,7 +131,7 @@ func New(cfg Config) (*Client, error) {
 		log:      cfg.Logger,
 		retry:    cfg.Retry,
 		access:   make(map[string]accessToken),
-		control:  cache.New(cache.NoExpiration, 10*time.Minute),
+		control:  cache.New(cache.NoExpiration, 0), // swept by Sweep, not by a janitor goroutine
 	}
 	if s.endpoint == "" {
 		s.endpoint = DefaultEndpoint
@@ -190,6 +190,24 @@ func (c *Client) As(userID string) (*Client, error) {
 	}
 	return &Client{shared: c.shared, user: userID}, nil
 }
+
+// Sweep drops expired control tokens and access tokens past their refresh
+// time. Call it now and then; the caches own no goroutine of their own.
+func (c *Client) Sweep() {
+	c.control.DeleteExpired()
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for user, t := range c.access {
+		if !now.Before(t.refresh) {
+			delete(c.access, user)
+		}
+	}
+}
+
+// Close closes the idle connections to Huawei, so that no goroutine of the
+// client outlives its use.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
 
 // Endpoint returns the base URL the client calls.
 func (c *Client) Endpoint() string { return c.endpoint }
