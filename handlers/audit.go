@@ -108,6 +108,10 @@ func ErrorClass(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, errSlackLookup):
+		return "slack_lookup"
+	case errors.Is(err, errBadTicket):
+		return "invalid_button"
 	case errors.Is(err, meeting.ErrInvalidID):
 		return "invalid_id"
 	case errors.Is(err, meeting.ErrNotFound):

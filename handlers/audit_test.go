@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func TestAudit(t *testing.T) {
 		{"command denied by channel", Policy{AdminUsers: []string{testUser}, Channels: []string{"C0OTHER"}}, nil, nil, cmd("914044873"),
 			[]rec{{"kind": "command", "decision": "denied", "reason": "channel", "outcome": "none"}}},
 		{"command look-up failed", Policy{AdminGroups: []string{"S1"}}, &fakeDirectory{}, nil, cmd("914044873"),
-			[]rec{{"kind": "command", "decision": "denied", "reason": "lookup_failed", "outcome": "none", "error_class": "internal"}}},
+			[]rec{{"kind": "command", "decision": "denied", "reason": "lookup_failed", "outcome": "none", "error_class": "slack_lookup"}}},
 		{"command prompted", adminPolicy, nil, nil, cmd("914044873"),
 			[]rec{{"kind": "command", "decision": "allowed", "rule": "admin_user", "outcome": "prompted", "huawei_request_id": "req-prepare-1", "error_class": ""}}},
 		{"command by group", Policy{AdminGroups: []string{"S1"}}, staticDirectory(nil, map[string][]string{"S1": {testUser}}), nil, cmd("914044873"),
@@ -233,6 +234,8 @@ func TestErrorClass(t *testing.T) {
 		{context.Canceled, "canceled"},
 		{errors.Join(errLookup, context.DeadlineExceeded), "canceled"},
 		{errLookup, "internal"},
+		{fmt.Errorf("%w: user U1: %w", errSlackLookup, errLookup), "slack_lookup"},
+		{errBadTicket, "invalid_button"},
 	}
 	for _, tt := range tests {
 		if got := ErrorClass(tt.err); got != tt.want {

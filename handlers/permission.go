@@ -105,6 +105,10 @@ func slackID(id, first string) bool {
 	return true
 }
 
+// errSlackLookup marks a failed Slack look-up, so the audit log can tell it from
+// the bot's own failures.
+var errSlackLookup = errors.New("slack look-up failed")
+
 // The rules that can allow a caller, as the audit log names them.
 const (
 	RuleAdminUser      = "admin_user"
@@ -177,7 +181,7 @@ func (a *Authorizer) Authorize(ctx context.Context, team, channel, user string) 
 	for _, g := range a.policy.AdminGroups {
 		members, err := a.groupMembers(ctx, g)
 		if err != nil {
-			failed = errors.Join(failed, fmt.Errorf("user group %s: %w", g, err))
+			failed = errors.Join(failed, fmt.Errorf("%w: user group %s: %w", errSlackLookup, g, err))
 			continue
 		}
 		if slices.Contains(members, user) {
@@ -188,7 +192,7 @@ func (a *Authorizer) Authorize(ctx context.Context, team, channel, user string) 
 		u, err := a.user(ctx, user)
 		switch {
 		case err != nil:
-			failed = errors.Join(failed, fmt.Errorf("user %s: %w", user, err))
+			failed = errors.Join(failed, fmt.Errorf("%w: user %s: %w", errSlackLookup, user, err))
 		case u.Deleted || u.ID != user || (team != "" && u.TeamID != "" && u.TeamID != team):
 		case u.Admin || u.Owner:
 			return Decision{Allowed: true, Rule: RuleWorkspaceAdmin}
@@ -223,7 +227,7 @@ func (a *Authorizer) HostIdentity(ctx context.Context, team, user string) (huawe
 	u, err := a.user(ctx, user)
 	switch {
 	case err != nil:
-		return "", "lookup_failed", fmt.Errorf("user %s: %w", user, err)
+		return "", "lookup_failed", fmt.Errorf("%w: user %s: %w", errSlackLookup, user, err)
 	case u.Deleted || u.ID != user || (team != "" && u.TeamID != "" && u.TeamID != team):
 		return "", "no_rule", nil
 	case !huaweiUserID(u.Email):
