@@ -443,3 +443,51 @@ func TestSlackUnreachableAtStartIsWaitedOut(t *testing.T) {
 		t.Errorf("run = %v, want nil", err)
 	}
 }
+
+func TestSlackModeWithSimulator(t *testing.T) {
+	s := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken, PingInterval: 200 * time.Millisecond})
+	defer s.Close()
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_API_URL": s.APIURL(),
+		"ENDMEETING_ADMIN_USERS": admin,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() {
+		done <- run(ctx, []string{"-env-file=", "-simulate"}, func(k string) string { return env[k] }, strings.NewReader(""), &logs, &logs)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run = %v, want nil", err)
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := s.WaitConnected(wctx); err != nil {
+		t.Fatalf("not connected: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "simulator") {
+		t.Errorf("the log does not say that Huawei is simulated:\n%s", logs.String())
+	}
+	env2, err := s.SendSlashCommand(wctx, slacktest.SlashCommand{ChannelID: channel, UserID: admin, Text: "914083136"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := s.WaitResponsePosts(wctx, env2.ResponseURL, 1)
+	if err != nil {
+		t.Fatalf("no reply: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(posts[0].Text, "Weekly sync") || posts[0].Blocks == nil {
+		t.Errorf("reply = %q, want a prompt for the simulator's Weekly sync", posts[0].Text)
+	}
+}
+
+func TestSlackModeNeedsHuaweiOrSimulate(t *testing.T) {
+	env := map[string]string{"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken}
+	err := run(context.Background(), []string{"-env-file="}, func(k string) string { return env[k] }, strings.NewReader(""), &syncBuffer{}, &syncBuffer{})
+	if err == nil || !strings.Contains(err.Error(), "-simulate") {
+		t.Errorf("run = %v, want an error pointing to the credentials and -simulate", err)
+	}
+}
