@@ -139,7 +139,9 @@ func loadConfig(getenv func(string) string, slack bool, defaultFormat string, de
 // default with it, mapping users by their Slack profile email.
 func hostRule(c *config, identity, hostMap string) error {
 	appID := c.huawei.AppID != ""
-	account := c.huawei.Account != "" // without credentials the simulator, which uses an App ID
+	// Only account authentication rules the host rule out; without any
+	// credentials a map is allowed for the simulator, which uses an App ID.
+	account := c.huawei.Account != ""
 
 	switch strings.ToLower(identity) {
 	case "":

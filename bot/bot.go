@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -160,11 +159,19 @@ func (b *Bot) checkUntilReachable(ctx context.Context) error {
 }
 
 func isAuthError(err error) bool {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		err = errors.New(se.Err)
+	if err == nil {
+		return false
 	}
-	switch err.Error() {
+	if sc, ok := errors.AsType[slack.StatusCodeError](err); ok {
+		// apps.connections.open answers 404 for an app or token that is gone;
+		// slack-go gives up on it, as on invalid_auth.
+		return sc.Code == http.StatusNotFound
+	}
+	code := err.Error()
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
+		code = se.Err
+	}
+	switch code {
 	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
 		return true
 	}
@@ -187,19 +194,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	smDone := make(chan error, 1)
 	go func() { smDone <- sm.RunContext(smCtx) }()
 
-	work := make(chan func(), b.cfg.Queue)
-	var wg sync.WaitGroup
-	for range b.cfg.Workers {
-		wg.Go(func() {
-			for job := range work {
-				job()
-			}
-		})
-	}
 	// Work in flight gets its own context, so that shutdown does not cut
-	// a stop in half; drain bounds it.
-	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
+	// a stop in half; the drain timeout bounds it.
+	jobs := newPool(ctx, b.cfg.Workers, b.cfg.Queue, b.log)
 
 	sweep := time.NewTicker(b.cfg.SweepEvery)
 	defer sweep.Stop()
@@ -218,20 +215,11 @@ loop:
 			runErr = b.smError(err)
 			break loop
 		case evt := <-sm.Events:
-			b.dispatch(workCtx, sm, evt, work)
+			b.dispatch(sm, evt, jobs)
 		}
 	}
 	stopSM()
-	close(work)
-	drained := make(chan struct{})
-	go func() { wg.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(b.cfg.DrainTimeout):
-		b.log.Warn("shutdown: work still in flight after the drain timeout; cancelling it")
-		cancelWork()
-		<-drained
-	}
+	jobs.stop(b.cfg.DrainTimeout, b.log)
 	<-smDone
 	b.cfg.HTTPClient.CloseIdleConnections()
 	return runErr
@@ -241,7 +229,7 @@ func (b *Bot) smError(err error) error {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return errors.New("slack socket mode stopped")
 	}
-	if isAuthError(err) || isAuthError(errors.Unwrap(err)) {
+	if isAuthError(err) {
 		return fmt.Errorf("%w: SLACK_APP_TOKEN: %v", ErrAuth, err)
 	}
 	return fmt.Errorf("slack socket mode: %w", err)
@@ -249,7 +237,7 @@ func (b *Bot) smError(err error) error {
 
 // dispatch acknowledges evt at once and queues its work. It never blocks on
 // the network: the event loop must keep draining Events and answering PINGs.
-func (b *Bot) dispatch(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, work chan<- func()) {
+func (b *Bot) dispatch(sm *socketmode.Client, evt socketmode.Event, jobs *pool) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		b.log.Debug("slack: connecting")
@@ -269,7 +257,7 @@ func (b *Bot) dispatch(ctx context.Context, sm *socketmode.Client, evt socketmod
 			b.ackEmpty(sm, evt)
 			return
 		}
-		b.slashCommand(ctx, sm, evt.Request, cmd, work)
+		b.slashCommand(sm, evt.Request, cmd, jobs)
 		return
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
@@ -277,7 +265,7 @@ func (b *Bot) dispatch(ctx context.Context, sm *socketmode.Client, evt socketmod
 			b.ackEmpty(sm, evt)
 			return
 		}
-		b.interactive(ctx, sm, evt.Request, cb, work)
+		b.interactive(sm, evt.Request, cb, jobs)
 		return
 	}
 	b.ackEmpty(sm, evt)
@@ -302,7 +290,7 @@ func (b *Bot) ack(sm *socketmode.Client, envelopeID string, payload any) {
 	}
 }
 
-func (b *Bot) slashCommand(ctx context.Context, sm *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand, work chan<- func()) {
+func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand, jobs *pool) {
 	if sc.Command != b.cfg.Command {
 		b.ack(sm, req.EnvelopeID, render(handlers.Reply{Text: fmt.Sprintf("This app serves only %s.", b.cfg.Command)}))
 		return
@@ -312,17 +300,18 @@ func (b *Bot) slashCommand(ctx context.Context, sm *socketmode.Client, req *sock
 		b.ack(sm, req.EnvelopeID, render(r))
 		return
 	}
-	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
-	select {
-	case work <- func() { b.handler.Command(ctx, cmd, out) }:
-		b.ack(sm, req.EnvelopeID, nil)
-	default:
-		b.log.Warn("busy: command turned away", slog.String("envelope_id", req.EnvelopeID))
+	if jobs.full() {
+		b.log.Warn("busy: turned away", slog.String("kind", "command"), slog.String("envelope_id", req.EnvelopeID))
 		b.ack(sm, req.EnvelopeID, render(handlers.Busy()))
+		return
 	}
+	// Ack first: no worker may start network work before it.
+	b.ack(sm, req.EnvelopeID, nil)
+	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
+	jobs.submit(job{run: func(ctx context.Context) { b.handler.Command(ctx, cmd, out) }, out: out, what: "command", env: req.EnvelopeID})
 }
 
-func (b *Bot) interactive(ctx context.Context, sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, work chan<- func()) {
+func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, jobs *pool) {
 	b.ack(sm, req.EnvelopeID, nil)
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) != 1 {
 		return
@@ -341,12 +330,12 @@ func (b *Bot) interactive(ctx context.Context, sm *socketmode.Client, req *socke
 	}
 	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
-	select {
-	case work <- func() { b.handler.Click(ctx, click, out) }:
-	default:
-		// The prompt is not claimed, so the user can click again.
-		b.log.Warn("busy: click turned away", slog.String("envelope_id", req.EnvelopeID))
+	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, out: out, what: "click", env: req.EnvelopeID}
+	if jobs.full() {
+		jobs.turnAway(j) // the prompt is not claimed: the user can click again
+		return
 	}
+	jobs.submit(j)
 }
 
 // withoutQueries cuts URL queries out of text for the log: the WebSocket

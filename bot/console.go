@@ -145,6 +145,7 @@ func (s *consoleSession) handle(ctx context.Context, line string) (quit bool) {
 }
 
 func (s *consoleSession) command(ctx context.Context, text string) {
+	s.pending = nil // the choices of an earlier prompt are gone from view
 	cmd := handlers.Command{EnvelopeID: s.envelope(), TeamID: s.c.Team, ChannelID: s.c.Channel, UserID: s.c.User, Text: text}
 	if r, ok := s.c.Handler.Quick(cmd); ok {
 		_ = s.Reply(ctx, r)
@@ -155,7 +156,8 @@ func (s *consoleSession) command(ctx context.Context, text string) {
 
 func (s *consoleSession) click(ctx context.Context, a *handlers.Action) {
 	s.pending = nil
-	s.c.Handler.Click(ctx, handlers.Click{
+	// A stop once started is finished even if Ctrl-C comes meanwhile.
+	s.c.Handler.Click(context.WithoutCancel(ctx), handlers.Click{
 		EnvelopeID: s.envelope(), TeamID: s.c.Team, ChannelID: s.c.Channel, UserID: s.c.User,
 		ActionID: a.ID, Value: a.Value,
 	}, s)

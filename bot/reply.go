@@ -30,8 +30,14 @@ type responder struct {
 	allowed func(*url.URL) bool
 }
 
-// post sends m to the response URL u.
+// post sends m to the response URL u. A replacement is tried twice; a new
+// public message once, since a post whose answer was lost may have been
+// shown, and twice in the channel would be worse than not at all.
 func (rs *responder) post(ctx context.Context, u string, m message) error {
+	tries := 2
+	if m.ResponseType == inChannel && !m.ReplaceOriginal {
+		tries = 1
+	}
 	parsed, err := url.Parse(u)
 	if err != nil || !rs.allowed(parsed) {
 		return errors.New("response_url is not a Slack URL")
@@ -41,7 +47,7 @@ func (rs *responder) post(ctx context.Context, u string, m message) error {
 		return err
 	}
 	var last error
-	for try := 0; try < 2; try++ {
+	for try := 0; try < tries; try++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 		if err != nil {
 			return errors.New("building the response_url request")
@@ -116,9 +122,28 @@ func (s *slackReplier) Reply(ctx context.Context, r handlers.Reply) error {
 	if err == nil {
 		return nil
 	}
+	if !notPosted(err) {
+		// The message may be in the channel already: posting it again
+		// through response_url could show it twice.
+		return fmt.Errorf("chat.postMessage: %w", err)
+	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "chat.postMessage failed; posting through response_url",
 		slog.String("channel", s.channel), slog.String("error", err.Error()))
 	return s.rs.post(ctx, s.responseURL, render(r))
+}
+
+// notPosted reports whether a chat.postMessage error means for sure that
+// nothing was posted: Slack answered ok:false (not_in_channel,
+// channel_not_found in private channels and DMs, …) or still 429 after the
+// waits. A network failure or a server error leaves it open.
+func notPosted(err error) bool {
+	if _, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return true
+	}
+	return false
 }
 
 // maxRateLimitWaits bounds how often postMessage waits out a 429.

@@ -439,39 +439,36 @@ func TestClickStopErrors(t *testing.T) {
 	}
 }
 
-func TestClickStopOutlivesCancelledContext(t *testing.T) {
+// TestClickStopHonoursCancelledContext: the transport bounds how long a
+// stop may outlive shutdown (the bot drains, then cancels). A cancelled stop
+// still tells the user, with a live context, that the meeting may not have
+// ended.
+func TestClickStopHonoursCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stopCtxErr := make(chan error, 1)
-	var deadline time.Time
 	hs := newHarness(t, adminPolicy, nil, &fakeMeetings{
 		StopFn: func(sctx context.Context, _ meeting.ID) (meeting.StopResult, error) {
-			cancel() // the bot shuts down while Huawei works
+			cancel() // the drain timed out while Huawei works
 			select {
 			case <-sctx.Done():
-			case <-time.After(50 * time.Millisecond):
+				return meeting.StopResult{}, sctx.Err()
+			case <-time.After(5 * time.Second):
+				return meeting.StopResult{}, errors.New("the stop's context was not cancelled")
 			}
-			deadline, _ = sctx.Deadline()
-			stopCtxErr <- sctx.Err()
-			return meeting.StopResult{RequestID: "req-stop"}, nil
 		},
 	})
 	v := hs.prompt(t)
 	out := &recordingReplier{}
-	before := time.Now()
 	hs.h.Click(ctx, click(ActionEnd, v), out)
-	if err := <-stopCtxErr; err != nil {
-		t.Errorf("Stop's context ended with the click's: %v", err)
+	rs := out.all()
+	if len(rs) != 2 || !strings.Contains(rs[1].Text, "may not have ended") || !rs[1].Replace {
+		t.Fatalf("replies = %q, want Ending… then a may-not-have-ended notice replacing the prompt", texts(rs))
 	}
-	if deadline.IsZero() || deadline.After(before.Add(workTimeout+time.Second)) {
-		t.Errorf("Stop's deadline = %v, want one within %v", deadline, workTimeout)
-	}
-	checkReplies(t, out.all(), endedReplies)
 	out.mu.Lock()
 	defer out.mu.Unlock()
-	for i, err := range out.ctxErrs[1:] {
+	for i, err := range out.ctxErrs {
 		if err != nil {
-			t.Errorf("reply %d sent with an ended context: %v", i+1, err)
+			t.Errorf("reply %d sent with an ended context: %v", i, err)
 		}
 	}
 }

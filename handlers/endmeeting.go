@@ -249,9 +249,10 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		h.reply(ctx, out, Reply{Text: msgEnding(t.Meeting, t.Subject), Replace: true})
 	}()
 
-	// The stop goes on even if the caller's context ends (shutdown): a
-	// meeting half-ended with nobody told is worse than a late exit.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
+	// The transport decides how long a stop may outlive shutdown (the Slack
+	// bot drains for a while): the stop honours ctx, and the replies below
+	// still go out when it is cancelled.
+	wctx, cancel := context.WithTimeout(ctx, workTimeout)
 	defer cancel()
 	m, err := h.meetingsFor(d)
 	var res meeting.StopResult
@@ -279,8 +280,14 @@ func (h *EndMeeting) claim(t ticket) bool {
 // Busy is the reply for work the transport had to turn away.
 func Busy() Reply { return Reply{Text: msgBusy} }
 
+// replyTimeout bounds one reply. A reply is sent even when the work's
+// context has ended (a stop cut short by shutdown), so that the user is told.
+const replyTimeout = 10 * time.Second
+
 // reply sends r, and logs a failure to send, which the user cannot be told.
 func (h *EndMeeting) reply(ctx context.Context, out Replier, r Reply) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyTimeout)
+	defer cancel()
 	if err := out.Reply(ctx, r); err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "reply failed", slog.Bool("public", r.Public),
 			slog.Bool("replace", r.Replace), slog.String("error", err.Error()))

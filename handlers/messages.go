@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -163,6 +164,8 @@ func msgFailure(err error, d Decision, id meeting.ID, ref string) string {
 		s = "Huawei Cloud Meeting rejected the bot's credentials. Please tell the bot's operator."
 	case errors.Is(err, meeting.ErrThrottled), errors.Is(err, meeting.ErrUnavailable):
 		s = fmt.Sprintf("Huawei Cloud Meeting is busy or unreachable, so meeting %s may not have ended. Try again in a minute.", id)
+	case errors.Is(err, context.Canceled):
+		s = fmt.Sprintf("The bot was shutting down, so meeting %s may not have ended. Check it, and try again in a minute.", id)
 	default:
 		s = "Something went wrong inside the bot. Please tell the bot's operator."
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"meetingbot/meeting"
@@ -22,7 +23,7 @@ type Click struct {
 	TeamID     string
 	ChannelID  string
 	UserID     string
-	ActionID   string // ActionEnd or ActionCancel
+	ActionID   string // ActionEnd, ActionCancel or ActionPick
 	Value      string // the button's value, as the prompt set it
 }
 
@@ -72,7 +73,7 @@ type MeetingView struct {
 
 // Action is a button.
 type Action struct {
-	ID      string // ActionEnd or ActionCancel
+	ID      string // ActionEnd, ActionCancel or ActionPick
 	Label   string
 	Value   string
 	Danger  bool     // shown red
@@ -110,6 +111,10 @@ type AsUser func(huaweiUser string) (Meetings, error)
 // as the given user, sharing its caches.
 func ActAs(c *meeting.Client) AsUser {
 	return func(u string) (Meetings, error) {
+		if u == "" {
+			// As("") is the enterprise administrator: never a caller's identity.
+			return nil, errors.New("no Huawei user to act as")
+		}
 		m, err := c.As(u)
 		if err != nil {
 			return nil, err
