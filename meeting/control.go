@@ -135,10 +135,17 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 		return StopResult{}, err
 	}
 	e, ok := c.cachedControl(id)
+	// ambiguous: an earlier try may have ended the meeting though its
+	// answer was lost. Then "ended" or "gone" afterwards is this call's
+	// own success, also across the token refresh below.
+	ambiguous := false
 	for try := 0; ; try++ {
 		if !ok {
 			var err error
 			if e, err = c.freshControl(ctx, id, e.password); err != nil {
+				if ambiguous && (errors.Is(err, ErrAlreadyEnded) || errors.Is(err, ErrNotFound)) {
+					return StopResult{RequestID: RequestID(err)}, nil
+				}
 				return StopResult{}, err
 			}
 		}
@@ -151,11 +158,12 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 			header: h,
 			noBody: true, // 200 is success, whatever follows it
 		})
+		ambiguous = ambiguous || resp.ambiguous
 		switch {
 		case err == nil:
 			c.control.Delete(c.controlKey(id))
 			return StopResult{RequestID: resp.requestID}, nil
-		case errors.Is(err, ErrAlreadyEnded) && resp.ambiguous:
+		case errors.Is(err, ErrAlreadyEnded) && ambiguous:
 			c.control.Delete(c.controlKey(id))
 			return StopResult{RequestID: RequestID(err)}, nil
 		case errors.Is(err, errTokenRejected):

@@ -78,3 +78,23 @@ func TestLostAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestLostStopAnswerThenTokenRejected: the first stop ended the meeting but
+// its answer was lost; Huawei then rejects the control token (as it may for
+// an ended meeting), and the refetch finds the meeting closed. The stop was
+// this call's own: success.
+func TestLostStopAnswerThenTokenRejected(t *testing.T) {
+	srv := newServer(t, meetingtest.Config{})
+	c := newClient(t, srv, func(cfg *meeting.Config) {
+		cfg.HTTPClient = &http.Client{Transport: &loseAnswers{path: "/v1/mmc/control/conferences/stop", n: 1}}
+	})
+	mustPrepare(t, c, liveID)
+	srv.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{}) // the first stop is answered for real (then lost)
+	srv.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Status: 401, Code: "MMC.118000001", Msg: "USER_TOKEN_AUTH_FAILED"})
+	if _, err := c.Stop(testCtx(t), liveID); err != nil {
+		t.Fatalf("Stop: got error %v, want success", err)
+	}
+	if m, _ := srv.Meeting(string(liveID)); m.State != meetingtest.StateEnded {
+		t.Errorf("state = %v, want ended", m.State)
+	}
+}
