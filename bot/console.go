@@ -45,12 +45,16 @@ func (c *Console) Run(ctx context.Context) error {
 	}
 	lines := make(chan string)
 	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
+	// The reader ends with the input, or when Run has returned; one blocked
+	// reading a terminal ends with the process, as nothing can unblock it.
 	go func() {
 		sc := bufio.NewScanner(c.In)
 		for sc.Scan() {
 			select {
 			case lines <- sc.Text():
-			case <-ctx.Done():
+			case <-done:
 				return
 			}
 		}

@@ -197,7 +197,7 @@ func timeRange(start, end time.Time) string {
 		return ""
 	case end.IsZero():
 		return "from " + start.UTC().Format(layout) + " UTC"
-	case start.UTC().YearDay() == end.UTC().YearDay() && start.Year() == end.Year():
+	case start.UTC().YearDay() == end.UTC().YearDay() && start.UTC().Year() == end.UTC().Year():
 		return start.UTC().Format(layout) + "–" + end.UTC().Format("15:04") + " UTC"
 	}
 	return start.UTC().Format(layout) + " – " + end.UTC().Format(layout) + " UTC"
