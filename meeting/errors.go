@@ -48,6 +48,8 @@ type Error struct {
 	Err       error  // the underlying network or decoding error, if any
 }
 
+// Error describes the failure for the log: the call, the class, and what
+// Huawei said, without any response body.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("huawei ")

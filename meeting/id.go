@@ -104,6 +104,7 @@ type IDError struct{ Reason string }
 
 func idError(reason string) error { return &IDError{Reason: reason} }
 
+// Error says why the ID was rejected.
 func (e *IDError) Error() string { return "invalid meeting ID: " + e.Reason }
 
 // Is makes errors.Is(err, ErrInvalidID) true.
