@@ -20,6 +20,8 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -525,6 +527,275 @@ func BenchmarkAckLatency(b *testing.B) {
 	b.ReportMetric(benchMS(slow.max()), "slowhw-max-ms")
 	b.ReportMetric(float64(slow.over(3*time.Second)+bot.over(3*time.Second)), "acks>=3s")
 	b.ReportMetric(float64(busy), "slowhw-busy-acks")
+}
+
+// ---------------------------------------------------------------------------
+// 1b. Ack latency with the fakes in another process.
+//
+// BenchmarkAckLatency runs the program, the fakes and the driver in one
+// process on the same cores, so a slow ack may be the fakes' doing.
+// BenchmarkAckLatencySeparateProcess runs the program under test (the floor
+// or meetingbot) in a child process, the test binary re-executed with
+// benchRoleEnv set, and keeps the fakes and the driver in the benchmark's
+// process. Both processes share the machine's cores, as before, but no
+// longer a Go scheduler, a heap or a garbage collector.
+
+// benchRoleEnv, when set in the environment of the test binary, makes it run
+// one program under test instead of the tests: benchRoleFloor or
+// benchRoleBot. The child stops on SIGTERM, SIGINT or when its standard
+// input is closed (the parent closes it, or dies).
+const (
+	benchRoleEnv   = "MEETINGBOT_BENCH_ROLE"
+	benchRoleFloor = "floor"
+	benchRoleBot   = "program"
+)
+
+// TestMain runs the tests, or, in a benchmark's child process, the program
+// under test.
+func TestMain(m *testing.M) {
+	if role := os.Getenv(benchRoleEnv); role != "" {
+		os.Exit(benchChildMain(role))
+	}
+	os.Exit(m.Run())
+}
+
+// benchChildMain is the child process: role's program with the settings in
+// the environment, until SIGTERM or the end of standard input.
+func benchChildMain(role string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	var err error
+	switch role {
+	case benchRoleFloor:
+		err = benchFloorProgram(ctx, os.Getenv("SLACK_API_URL"))
+	case benchRoleBot:
+		logs, oerr := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if oerr != nil {
+			err = oerr
+			break
+		}
+		defer logs.Close()
+		err = run(ctx, []string{"-env-file="}, os.Getenv, strings.NewReader(""), logs, logs)
+	default:
+		err = fmt.Errorf("unknown %s %q", benchRoleEnv, role)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%s: %v\n", benchRoleEnv, role, err)
+		return 1
+	}
+	return 0
+}
+
+// benchFloorProgram is the floor of benchFloorAcks as a program of its own:
+// ack every envelope at once, empty, until ctx ends.
+func benchFloorProgram(ctx context.Context, apiURL string) error {
+	client := socketmode.New(slack.New(os.Getenv("SLACK_BOT_TOKEN"), slack.OptionAppLevelToken(os.Getenv("SLACK_APP_TOKEN")), slack.OptionAPIURL(apiURL)))
+	runDone := make(chan error, 1)
+	go func() { runDone <- client.RunContext(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-runDone:
+			case <-time.After(benchWait):
+				return errors.New("the socketmode client did not stop")
+			}
+			return nil
+		case err := <-runDone:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("socketmode: %v", err)
+		case evt := <-client.Events:
+			if evt.Request != nil && evt.Request.EnvelopeID != "" {
+				_ = client.Ack(*evt.Request)
+			}
+		}
+	}
+}
+
+// benchChild is a program under test running in a child process.
+type benchChild struct {
+	tb     testing.TB
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *syncBuffer // the child's standard output and error: its logs go to /dev/null
+	exited chan error
+	once   sync.Once
+	cpu    time.Duration // the child's user + system time, once it has exited
+}
+
+// benchStartChild starts the test binary as role with env (and the
+// parent's environment without the program's settings). The child is
+// killed by the cleanup if it has not stopped, and when the parent dies.
+func benchStartChild(tb testing.TB, role string, env map[string]string) *benchChild {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "SLACK_"), strings.HasPrefix(k, "HUAWEI_"), strings.HasPrefix(k, "ENDMEETING_"),
+			strings.HasPrefix(k, "MEETINGBOT_"), k == "LOG_LEVEL", k == "LOG_FORMAT":
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	cmd.Env = append(cmd.Env, benchRoleEnv+"="+role)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	c := &benchChild{tb: tb, cmd: cmd, out: &syncBuffer{}, exited: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = c.out, c.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.stdin = stdin
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("starting the %s child: %v", role, err)
+	}
+	go func() { c.exited <- cmd.Wait() }()
+	tb.Cleanup(c.stop)
+	return c
+}
+
+// stop closes the child's standard input (it stops as on SIGTERM), waits
+// for it to exit, and kills it if it has not within benchWait.
+func (c *benchChild) stop() {
+	c.once.Do(func() {
+		_ = c.stdin.Close()
+		var err error
+		select {
+		case err = <-c.exited:
+		case <-time.After(benchWait):
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+			c.tb.Errorf("the child did not stop within %v; killed\n%s", benchWait, c.out.String())
+			return
+		}
+		if err != nil {
+			c.tb.Errorf("the child exited: %v\n%s", err, c.out.String())
+		}
+		if ps := c.cmd.ProcessState; ps != nil {
+			c.cpu = ps.UserTime() + ps.SystemTime()
+		}
+	})
+}
+
+// benchWaitChild waits for the child to connect to srv.
+func benchWaitChild(tb testing.TB, c *benchChild, srv *slacktest.Server) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.WaitConnected(ctx); err != nil {
+		c.stop()
+		tb.Fatalf("the child did not connect: %v\n%s", err, c.out.String())
+	}
+}
+
+// benchSepFloorAcks is benchFloorAcks with the floor in a child process.
+func benchSepFloorAcks(tb testing.TB) benchDurations {
+	tb.Helper()
+	srv := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken})
+	defer srv.Close()
+	c := benchStartChild(tb, benchRoleFloor, map[string]string{
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_API_URL": srv.APIURL(),
+	})
+	defer c.stop()
+	benchWaitChild(tb, c, srv)
+	lat, _ := benchAcks(tb, srv, benchPace(tb, srv, benchMixedCommand))
+	return lat
+}
+
+// benchSepBotAcks is benchBotAcks with meetingbot in a child process. It
+// also returns the CPU time of the child over its life and of this process
+// (the fakes and the driver) over the same span.
+func benchSepBotAcks(tb testing.TB, cmd func(i int) slacktest.SlashCommand) (lat benchDurations, childCPU, parentCPU time.Duration) {
+	tb.Helper()
+	s := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken})
+	defer s.Close()
+	h := meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey})
+	defer h.Close()
+	s.AddChannel(channel, true)
+	s.AddUser(slacktest.User{ID: stranger, Name: "eve", Email: benchStrangerEmail})
+	h.AddUser(meetingtest.User{ID: benchStrangerEmail, Name: "Eve"})
+	for i := range ackMeetings {
+		h.AddMeeting(benchMeeting(i))
+	}
+	cpu0 := benchCPU()
+	c := benchStartChild(tb, benchRoleBot, map[string]string{
+		"SLACK_BOT_TOKEN":         testBotToken,
+		"SLACK_APP_TOKEN":         testAppToken,
+		"SLACK_API_URL":           s.APIURL(),
+		"HUAWEI_MEETING_ENDPOINT": h.URL(),
+		"HUAWEI_MEETING_APP_ID":   testAppID,
+		"HUAWEI_MEETING_APP_KEY":  testAppKey,
+		"ENDMEETING_ADMIN_USERS":  admin,
+	})
+	defer c.stop()
+	benchWaitChild(tb, c, s)
+	bb := &benchBot{tb: tb, slack: s, huawei: h}
+	ctx := benchCtx(tb)
+	if _, err := bb.benchPrompt(ctx, admin, benchMeetingID(0)); err != nil { // log in, open connections
+		tb.Fatalf("%v\n%s", err, c.out.String())
+	}
+	envs := benchPace(tb, s, cmd)
+	lat, acks := benchAcks(tb, s, envs)
+	for i, e := range envs {
+		cm := cmd(i)
+		if cm.Text == "help" {
+			if acks[e.ID].Payload == nil {
+				tb.Fatalf("help was not answered in the ack")
+			}
+			continue
+		}
+		p, err := s.WaitResponsePosts(ctx, e.ResponseURL, 1)
+		if err != nil {
+			tb.Fatalf("reply to envelope %d: %v", i, err)
+		}
+		if (cm.UserID == admin) != (p[0].Blocks != nil) {
+			tb.Fatalf("envelope %d from %s: reply %q", i, cm.UserID, p[0].Text)
+		}
+	}
+	c.stop()
+	return lat, c.cpu, benchCPU() - cpu0
+}
+
+// BenchmarkAckLatencySeparateProcess is BenchmarkAckLatency's floor,
+// meetingbot and help-only phases (not the slow Huawei one) with the
+// program under test in a child process and the fakes and the driver in
+// this one. Latency is still measured by the fake Slack, in this process
+// (Ack.AckedAt - Ack.SentAt), so the two clocks are one.
+func BenchmarkAckLatencySeparateProcess(b *testing.B) {
+	var floor, bot, help benchDurations
+	var botCPU, fakesCPU time.Duration
+	for range b.N {
+		floor = append(floor, benchSepFloorAcks(b)...)
+		l, cc, pc := benchSepBotAcks(b, benchMixedCommand)
+		bot, botCPU, fakesCPU = append(bot, l...), botCPU+cc, fakesCPU+pc
+		l, _, _ = benchSepBotAcks(b, benchHelpCommand)
+		help = append(help, l...)
+	}
+	b.ReportMetric(benchMS(bot.pct(0.5)), "p50-ms")
+	b.ReportMetric(benchMS(bot.pct(0.99)), "p99-ms")
+	b.ReportMetric(benchMS(bot.max()), "max-ms")
+	b.ReportMetric(benchMS(floor.pct(0.5)), "floor-p50-ms")
+	b.ReportMetric(benchMS(floor.pct(0.99)), "floor-p99-ms")
+	b.ReportMetric(benchMS(floor.max()), "floor-max-ms")
+	b.ReportMetric(float64(bot.pct(0.99))/float64(floor.pct(0.99)), "p99/floor-p99")
+	b.ReportMetric(benchMS(help.pct(0.5)), "helponly-p50-ms")
+	b.ReportMetric(benchMS(help.pct(0.99)), "helponly-p99-ms")
+	b.ReportMetric(float64(help.pct(0.99))/float64(floor.pct(0.99)), "helponly-p99/floor-p99")
+	b.ReportMetric(float64(bot.over(3*time.Second)), "acks>=3s")
+	b.ReportMetric(float64(botCPU.Milliseconds())/float64(b.N), "bot-cpu-ms")
+	b.ReportMetric(float64(fakesCPU.Milliseconds())/float64(b.N), "fakes+driver-cpu-ms")
 }
 
 // ---------------------------------------------------------------------------
