@@ -331,12 +331,7 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Status: resp.StatusCode, RequestID: rid, Err: errors.New(safeNetError(err))}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := decodeError(r.op, r.auth, resp.StatusCode, resp.Header, data)
-		e.RequestID = rid
-		if e.RequestID == "" {
-			e.RequestID = printable(decodeRequestID(data), 64)
-		}
-		return response{}, retryAfter(resp.Header), e
+		return response{}, retryAfter(resp.Header), decodeError(r.op, r.auth, resp.StatusCode, resp.Header, data)
 	}
 	if len(data) > maxBody && !r.noBody {
 		return response{}, 0, &Error{Op: r.op, Kind: ErrUnexpected, Status: resp.StatusCode, RequestID: rid, Err: errors.New("answer too large")}
@@ -357,14 +352,6 @@ func waitError(ctx context.Context, op string) error {
 
 // ms is d in milliseconds, for logs.
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func decodeRequestID(body []byte) string {
-	var eb errorBody
-	if json.Unmarshal(body, &eb) != nil {
-		return ""
-	}
-	return eb.RequestID
-}
 
 // retryAfter reads a Retry-After header given in seconds.
 func retryAfter(h http.Header) time.Duration {

@@ -120,7 +120,7 @@ type errorBody struct {
 // that is empty, HTML or not Huawei's shape leaves Code empty and the
 // status decides.
 func decodeError(op string, auth bool, status int, header http.Header, body []byte) *Error {
-	e := &Error{Op: op, Status: status, RequestID: header.Get("X-Request-Id")}
+	e := &Error{Op: op, Status: status, RequestID: printable(header.Get("X-Request-Id"), 64)}
 	var eb errorBody
 	if len(body) > 0 && json.Unmarshal(body, &eb) == nil {
 		e.Code = printable(eb.Code, 40)
