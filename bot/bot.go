@@ -52,6 +52,7 @@ type Bot struct {
 	rs      *responder
 	log     *slog.Logger
 	handler *handlers.EndMeeting
+	wire    *ackWire
 }
 
 // ErrAuth is matched (errors.Is) by the error Run returns when Slack rejects
@@ -90,6 +91,7 @@ func New(cfg Config) *Bot {
 		rs:      &responder{http: cfg.HTTPClient, allowed: slackAllowed(cfg.APIURL)},
 		log:     cfg.Logger,
 		handler: cfg.Handler,
+		wire:    newAckWire(),
 	}
 }
 
@@ -188,7 +190,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	sm := socketmode.New(b.api)
+	sm := socketmode.New(b.api, socketmode.OptionDialer(b.wire.dialer()))
 	smCtx, stopSM := context.WithCancel(context.Background())
 	defer stopSM()
 	smDone := make(chan error, 1)
@@ -296,8 +298,9 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 		return
 	}
 	cmd := handlers.Command{EnvelopeID: req.EnvelopeID, TeamID: sc.TeamID, ChannelID: sc.ChannelID, UserID: sc.UserID, Text: sc.Text}
-	if r, ok := b.handler.Quick(cmd); ok {
+	if r, done, ok := b.handler.Quick(cmd); ok {
 		b.ack(sm, req.EnvelopeID, render(r))
+		done()
 		return
 	}
 	if jobs.full() {
@@ -305,13 +308,15 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 		b.ack(sm, req.EnvelopeID, render(handlers.Busy()))
 		return
 	}
-	// Ack first: no worker may start network work before it.
+	// Ack first: the work starts once the ack is written (see ackWire).
+	acked := b.wire.mark()
 	b.ack(sm, req.EnvelopeID, nil)
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
-	jobs.submit(job{run: func(ctx context.Context) { b.handler.Command(ctx, cmd, out) }, out: out, what: "command", env: req.EnvelopeID})
+	jobs.submit(job{run: func(ctx context.Context) { b.handler.Command(ctx, cmd, out) }, acked: acked, out: out, what: "command", env: req.EnvelopeID})
 }
 
 func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, jobs *pool) {
+	acked := b.wire.mark()
 	b.ack(sm, req.EnvelopeID, nil)
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) != 1 {
 		return
@@ -330,7 +335,7 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	}
 	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
-	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, out: out, what: "click", env: req.EnvelopeID}
+	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, acked: acked, out: out, what: "click", env: req.EnvelopeID}
 	if jobs.full() {
 		jobs.turnAway(j) // the prompt is not claimed: the user can click again
 		return

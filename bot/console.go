@@ -151,8 +151,9 @@ func (s *consoleSession) handle(ctx context.Context, line string) (quit bool) {
 func (s *consoleSession) command(ctx context.Context, text string) {
 	s.pending = nil // the choices of an earlier prompt are gone from view
 	cmd := handlers.Command{EnvelopeID: s.envelope(), TeamID: s.c.Team, ChannelID: s.c.Channel, UserID: s.c.User, Text: text}
-	if r, ok := s.c.Handler.Quick(cmd); ok {
+	if r, done, ok := s.c.Handler.Quick(cmd); ok {
 		_ = s.Reply(ctx, r)
+		done()
 		return
 	}
 	s.c.Handler.Command(ctx, cmd, s)

@@ -13,6 +13,9 @@ import (
 // job is one command or click waiting for a worker.
 type job struct {
 	run func(ctx context.Context)
+	// acked, from ackWire.mark, is closed once the job's ack is written:
+	// the job starts then (or after ackWireWait). Nil starts it at once.
+	acked <-chan struct{}
 	// out is where to say "busy" when the job is turned away.
 	out  *slackReplier
 	what string // "command" or "click", for the log
@@ -47,6 +50,7 @@ func newPool(ctx context.Context, workers, queue int, log *slog.Logger) *pool {
 					p.sayBusy(j)
 					continue
 				}
+				afterAck(p.ctx, j.acked)
 				j.run(p.ctx)
 			}
 		})
@@ -77,6 +81,7 @@ func (p *pool) turnAway(j job) {
 func (p *pool) sayBusy(j job) {
 	ctx, cancel := context.WithTimeout(context.Background(), busyReplyTimeout)
 	defer cancel()
+	afterAck(ctx, j.acked)
 	if err := j.out.Reply(ctx, handlers.Busy()); err != nil {
 		p.log.Warn("busy reply failed", slog.String("envelope_id", j.env), slog.String("error", err.Error()))
 	}

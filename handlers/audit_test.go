@@ -25,7 +25,8 @@ func TestAudit(t *testing.T) {
 	// Each step returns the replies whose refs must be the records' refs.
 	quick := func(text string) func(*testing.T, *harness) []Reply {
 		return func(t *testing.T, hs *harness) []Reply {
-			r, _ := hs.h.Quick(command(text))
+			r, done, _ := hs.h.Quick(command(text))
+			done()
 			return []Reply{r}
 		}
 	}

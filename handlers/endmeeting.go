@@ -80,16 +80,21 @@ func (h *EndMeeting) Sweep() {
 
 // Quick answers a command that needs no network work (help, or text that is
 // not a meeting ID), so the transport can answer it in its acknowledgement.
-// ok is false otherwise: then call Command.
-func (h *EndMeeting) Quick(cmd Command) (r Reply, ok bool) {
+// ok is false otherwise: then call Command. When ok, call done once the
+// answer is sent: it writes the audit record, which must not delay the ack.
+// done is never nil (a no-op when there is nothing to record).
+func (h *EndMeeting) Quick(cmd Command) (r Reply, done func(), ok bool) {
 	r, ok, err := quick(cmd)
-	if ok && err != nil {
+	if !ok || err == nil {
+		return r, func() {}, ok // a meeting ID (Command records it), or help
+	}
+	start := h.now()
+	return r, func() {
 		h.audit(context.Background(), record{
 			kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
-			actor: cmd.UserID, decision: DecisionInvalid, outcome: OutcomeNone, err: err, start: h.now(),
+			actor: cmd.UserID, decision: DecisionInvalid, outcome: OutcomeNone, err: err, start: start,
 		})
-	}
-	return r, ok
+	}, true
 }
 
 // quick is Quick without the audit record; err is why the text is not an ID.

@@ -13,9 +13,13 @@ func TestQuickHelp(t *testing.T) {
 	for _, text := range []string{"help", "HELP", " Help "} {
 		t.Run(text, func(t *testing.T) {
 			hs := newHarness(t, adminPolicy, nil, nil)
-			r, ok := hs.h.Quick(command(text))
+			r, done, ok := hs.h.Quick(command(text))
 			if !ok {
 				t.Fatalf("Quick(%q) ok = false, want true", text)
+			}
+			done()
+			if n := len(hs.log.audits(t)); n != 0 {
+				t.Errorf("help wrote %d audit records, want 0", n)
 			}
 			if r.Text != usageText || r.Prompt != nil || r.Replace || r.Public {
 				t.Errorf("Quick(%q) = %+v, want the usage text alone, ephemeral", text, r)
@@ -42,7 +46,7 @@ func TestQuickLeavesMeetingIDsToCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
 			hs := newHarness(t, adminPolicy, nil, nil)
-			if r, ok := hs.h.Quick(command(tt.text)); ok {
+			if r, _, ok := hs.h.Quick(command(tt.text)); ok {
 				t.Fatalf("Quick(%q) = %+v, true; want ok = false", tt.text, r)
 			}
 			if n := len(hs.log.audits(t)); n != 0 {
@@ -109,11 +113,19 @@ func TestQuickBadIDs(t *testing.T) {
 func checkNotAnID(t *testing.T, text string) {
 	t.Helper()
 	hs := newHarness(t, adminPolicy, nil, nil)
-	r, ok := hs.h.Quick(command(text))
+	r, done, ok := hs.h.Quick(command(text))
 	if !ok {
 		t.Fatalf("Quick(%q) ok = false: taken for a meeting ID", text)
 	}
 	checkBadIDReply(t, text, r)
+	// The record waits for done, which the bot calls after the ack.
+	if n := len(hs.log.audits(t)); n != 0 {
+		t.Errorf("Quick wrote %d audit records before done, want 0", n)
+	}
+	done()
+	if n := len(hs.log.audits(t)); n != 1 {
+		t.Errorf("Quick and done wrote %d audit records, want 1", n)
+	}
 
 	out := &recordingReplier{}
 	hs.h.Command(context.Background(), command(text), out)
