@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,50 +24,64 @@ func closed(ch <-chan struct{}) bool {
 }
 
 // TestAckWireReportsWrites dials a WebSocket server on 127.0.0.1 with the
-// bot's dialer: a message written closes the channel marked before it, and
-// only that one.
+// bot's dialer, plain (as the tests' fake Slack) and over TLS (as Slack): a
+// message written closes the channel marked before it, and only that one.
 func TestAckWireReportsWrites(t *testing.T) {
-	got := make(chan string, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		_, msg, err := c.ReadMessage()
-		if err == nil {
-			got <- string(msg)
-		}
-	}))
-	defer srv.Close()
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "ws", true: "wss"}[useTLS], func(t *testing.T) {
+			got := make(chan string, 1)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				_, msg, err := c.ReadMessage()
+				if err == nil {
+					got <- string(msg)
+				}
+			})
+			w := newAckWire()
+			d := w.dialer()
+			var srv *httptest.Server
+			if useTLS {
+				srv = httptest.NewTLSServer(h)
+				roots := x509.NewCertPool()
+				roots.AddCert(srv.Certificate())
+				d.TLSClientConfig = &tls.Config{RootCAs: roots}
+			} else {
+				srv = httptest.NewServer(h)
+			}
+			defer srv.Close()
 
-	w := newAckWire()
-	conn, _, err := w.dialer().Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+			conn, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
 
-	before := w.mark()
-	if closed(before) {
-		t.Fatal("the mark was closed before any write")
-	}
-	if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"envelope_id":"e1"}`)); err != nil {
-		t.Fatal(err)
-	}
-	if !closed(before) {
-		t.Error("the mark taken before the write is still open after it")
-	}
-	if after := w.mark(); closed(after) {
-		t.Error("a mark taken after the write is already closed")
-	}
-	select {
-	case m := <-got:
-		if m != `{"envelope_id":"e1"}` {
-			t.Errorf("the server got %q", m)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server got nothing")
+			before := w.mark()
+			if closed(before) {
+				t.Fatal("the mark was closed before any write")
+			}
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"envelope_id":"e1"}`)); err != nil {
+				t.Fatal(err)
+			}
+			if !closed(before) {
+				t.Error("the mark taken before the write is still open after it")
+			}
+			if after := w.mark(); closed(after) {
+				t.Error("a mark taken after the write is already closed")
+			}
+			select {
+			case m := <-got:
+				if m != `{"envelope_id":"e1"}` {
+					t.Errorf("the server got %q", m)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server got nothing")
+			}
+		})
 	}
 }
 
