@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/patrickmn/go-cache"
-
 	"meetingbot/meeting"
 )
 
@@ -42,7 +40,7 @@ type EndMeeting struct {
 	timeout  time.Duration
 	log      *slog.Logger
 	now      func() time.Time
-	claims   *cache.Cache // prompt nonces already answered
+	claims   *claims // prompts already answered
 }
 
 // New returns an EndMeeting for cfg.
@@ -67,14 +65,14 @@ func New(cfg Config) *EndMeeting {
 	// A claim must outlive the prompt it guards; after that the expiry
 	// check refuses the click anyway. No janitor goroutine: Sweep, called
 	// by the transport's loop, drops what expired.
-	h.claims = cache.New(h.timeout+time.Minute, 0)
+	h.claims = newClaims(h.timeout + time.Minute)
 	return h
 }
 
 // Sweep drops the expired claims and permission look-ups. The transport
 // calls it now and then; without it they stay in memory, though unused.
 func (h *EndMeeting) Sweep() {
-	h.claims.DeleteExpired()
+	h.claims.sweep(h.now())
 	h.auth.sweep()
 }
 
@@ -279,7 +277,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 // claim marks the prompt answered. It is atomic: of two clicks racing, one
 // wins.
 func (h *EndMeeting) claim(t ticket) bool {
-	return h.claims.Add(t.Nonce, struct{}{}, cache.DefaultExpiration) == nil
+	return h.claims.add(t.Nonce, h.now())
 }
 
 // Busy is the reply for work the transport had to turn away.

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestClaimsOnceUntilExpiry(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	c := newClaims(time.Minute)
+	if !c.add("n1", t0) {
+		t.Fatal("first claim refused")
+	}
+	if c.add("n1", t0.Add(59*time.Second)) {
+		t.Error("second claim within the ttl accepted")
+	}
+	if !c.add("n2", t0) {
+		t.Error("a claim on another nonce refused")
+	}
+	if !c.add("n1", t0.Add(time.Minute)) {
+		t.Error("a claim after the first expired refused")
+	}
+}
+
+func TestClaimsRace(t *testing.T) {
+	c := newClaims(time.Minute)
+	now := time.Now()
+	var wins sync.WaitGroup
+	won := make(chan struct{}, 50)
+	for range 50 {
+		wins.Go(func() {
+			if c.add("n", now) {
+				won <- struct{}{}
+			}
+		})
+	}
+	wins.Wait()
+	if n := len(won); n != 1 {
+		t.Errorf("%d of 50 racing claims won, want 1", n)
+	}
+}
+
+// TestClaimsSweep checks that sweep drops what expired, keeps the rest,
+// and rebuilds the map once a burst is over (a Go map never shrinks).
+func TestClaimsSweep(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	c := newClaims(time.Minute)
+	for i := range 1000 {
+		c.add(fmt.Sprint("burst", i), t0)
+	}
+	c.add("late", t0.Add(30*time.Second))
+	old := c.m
+
+	c.sweep(t0.Add(59 * time.Second)) // nothing expired
+	if len(c.m) != 1001 || c.peak != 1001 {
+		t.Fatalf("after a sweep with nothing expired: %d claims, peak %d; want 1001, 1001", len(c.m), c.peak)
+	}
+
+	c.sweep(t0.Add(time.Minute)) // the burst expired
+	if len(c.m) != 1 {
+		t.Fatalf("after the burst expired: %d claims, want 1", len(c.m))
+	}
+	if c.peak != 1 {
+		t.Errorf("peak = %d after the rebuild, want 1", c.peak)
+	}
+	if len(old) != 1 { // the sweep deleted from the old map before the rebuild
+		t.Errorf("the old map holds %d, want 1", len(old))
+	}
+	old["marker"] = t0 // a rebuilt map is a new map
+	if _, shared := c.m["marker"]; shared {
+		t.Error("the map was not rebuilt after the burst")
+	}
+	if c.add("late", t0.Add(time.Minute)) {
+		t.Error("the claim kept through the rebuild was lost")
+	}
+}
