@@ -643,6 +643,14 @@ func benchChildMain(role string) int {
 		fmt.Printf("%s%s\n", benchURLLine, h.URL())
 		<-ctx.Done()
 	case benchRoleBot:
+		usr1 := make(chan os.Signal, 1)
+		signal.Notify(usr1, syscall.SIGUSR1)
+		go func() { // ends with the process
+			for range usr1 {
+				heap, rss := benchMem()
+				fmt.Printf("%s%d %d\n", benchMemLine, heap, rss)
+			}
+		}()
 		logs, oerr := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if oerr != nil {
 			err = oerr
@@ -1032,6 +1040,10 @@ const (
 	memWorkers      = 8
 	memMeetings     = 20
 	memWorkspaceAdm = 500
+	// benchSweptAfter is a wait after which every claim (61 s) and user
+	// look-up (1 min) of benchMemory has expired and been swept (once a
+	// minute).
+	benchSweptAfter = 2*time.Minute + 10*time.Second
 )
 
 // benchCPU returns the process's user+system CPU time.
@@ -1046,9 +1058,8 @@ func benchCPU() time.Duration {
 // benchMem collects garbage, returns what it can to the OS, and reports
 // HeapInuse and VmRSS in bytes.
 //
-// It collects until the heap stops shrinking (at most 5 rounds): a
-// go-cache's janitor goroutine keeps the cache's items alive until a
-// finalizer stops it, one collection after the cache became unreachable.
+// It collects until the heap stops shrinking (at most 5 rounds): what a
+// finalizer holds is freed only by a collection after the finalizer ran.
 func benchMem() (heap, rss uint64) {
 	var ms runtime.MemStats
 	for round := range 5 {
@@ -1197,24 +1208,38 @@ func benchPairCost(b *testing.B) {
 	}
 }
 
-// benchMemory reports the heap and RSS after memCommands command+Cancel
-// pairs, and after their prompts expired. The program's share of the heap
-// is what stopping it frees.
+// benchMemory reports the program's heap and RSS after memCommands
+// command+Cancel pairs, and after their prompts have expired. The program
+// runs in a child process (benchRoleBot) and measures itself on SIGUSR1
+// (benchChildMem), so that the fakes' records, which grow with every
+// request, stay out of its figures.
 func benchMemory(b *testing.B) {
-	var preHeap uint64
-	bb := benchStart(b, benchOpts{
-		meetings: memMeetings,
-		env:      map[string]string{"ENDMEETING_CONFIRM_TIMEOUT": "1s", "ENDMEETING_ALLOW_WORKSPACE_ADMINS": "true"},
-		setup: func(s *slacktest.Server, _ *meetingtest.Server) {
-			for i := range memWorkspaceAdm {
-				s.AddUser(slacktest.User{ID: fmt.Sprintf("U0WS%04d", i), Name: fmt.Sprintf("wsadmin%d", i), IsAdmin: true})
-			}
-			preHeap, _ = benchMem()
-		},
+	s := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken})
+	defer s.Close()
+	h := meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey})
+	defer h.Close()
+	s.AddChannel(channel, true)
+	for i := range memWorkspaceAdm {
+		s.AddUser(slacktest.User{ID: fmt.Sprintf("U0WS%04d", i), Name: fmt.Sprintf("wsadmin%d", i), IsAdmin: true})
+	}
+	for i := range memMeetings {
+		h.AddMeeting(benchMeeting(i))
+	}
+	c := benchStartChild(b, benchRoleBot, map[string]string{
+		"SLACK_BOT_TOKEN":                   testBotToken,
+		"SLACK_APP_TOKEN":                   testAppToken,
+		"SLACK_API_URL":                     s.APIURL(),
+		"HUAWEI_MEETING_ENDPOINT":           h.URL(),
+		"HUAWEI_MEETING_APP_ID":             testAppID,
+		"HUAWEI_MEETING_APP_KEY":            testAppKey,
+		"ENDMEETING_ADMIN_USERS":            admin,
+		"ENDMEETING_CONFIRM_TIMEOUT":        "1s",
+		"ENDMEETING_ALLOW_WORKSPACE_ADMINS": "true",
 	})
-	defer bb.close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*benchWait)
-	defer cancel()
+	defer c.stop()
+	benchWaitChild(b, c, s)
+	startHeap, startRSS := benchChildMem(b, c)
+	bb := &benchBot{tb: b, slack: s, huawei: h}
 	user := func(i int) string {
 		if i%2 == 0 {
 			return admin
@@ -1224,73 +1249,105 @@ func benchMemory(b *testing.B) {
 	var expired, cancelled int
 	var mu sync.Mutex
 	pairs := func(first, n int) {
-		benchLabelled(benchDrvS, func() {
-			if err := benchParallel(n, memWorkers, func(i int) error {
-				i += first
-				value, err := bb.benchPrompt(ctx, user(i), benchMeetingID(i%memMeetings))
-				if err != nil {
-					return err
-				}
-				_, p, err := bb.benchClick(ctx, user(i), handlers.ActionCancel, value, 1)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case strings.HasPrefix(p[0].Text, "Cancelled."):
-					cancelled++
-				case strings.Contains(p[0].Text, "expired"):
-					expired++
-				default:
-					return fmt.Errorf("cancel reply %q", p[0].Text)
-				}
-				return nil
-			}); err != nil {
-				b.Fatal(err)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*benchWait)
+		defer cancel()
+		if err := benchParallel(n, memWorkers, func(i int) error {
+			i += first
+			value, err := bb.benchPrompt(ctx, user(i), benchMeetingID(i%memMeetings))
+			if err != nil {
+				return err
 			}
-		})
+			_, p, err := bb.benchClick(ctx, user(i), handlers.ActionCancel, value, 1)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case strings.HasPrefix(p[0].Text, "Cancelled."):
+				cancelled++
+			case strings.Contains(p[0].Text, "expired"):
+				expired++
+			default:
+				return fmt.Errorf("cancel reply %q", p[0].Text)
+			}
+			return nil
+		}); err != nil {
+			b.Fatalf("%v\n%s", err, c.out.String())
+		}
 	}
 	pairs(0, memWorkers) // log in, open connections, warm the caches a little
-	idleHeap, idleRSS := benchMem()
+	idleHeap, idleRSS := benchChildMem(b, c)
 	pairs(memWorkers, memCommands)
-	fullHeap, fullRSS := benchMem()
-	time.Sleep(benchExpireWait(b))
-	waitHeap, waitRSS := benchMem()
-	bb.stopBot()
-	// The program's idle HTTP connections outlive it for up to 90 s (its
-	// Slack clients use http.DefaultTransport); closing the fakes' servers
-	// ends them, so that they count as the program's. The fakes' records
-	// stay: bb still holds the servers.
-	bb.slack.Close()
-	bb.huawei.Close()
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	stoppedHeap, _ := benchMem()
-
-	if cancelled+expired != memCommands+memWorkers {
-		b.Fatalf("cancelled %d + expired %d, want %d", cancelled, expired, memCommands+memWorkers)
+	fullHeap, fullRSS := benchChildMem(b, c)
+	wait := benchExpireWait(b)
+	time.Sleep(wait)
+	waitHeap, waitRSS := benchChildMem(b, c)
+	// In a long run (the caches swept), a second round of as many pairs
+	// and the same wait: a program that keeps nothing past the caches'
+	// lifetimes ends it where it ended the first.
+	want := memWorkers + memCommands
+	if wait >= benchSweptAfter {
+		pairs(want, memCommands)
+		want += memCommands
+		time.Sleep(wait)
+		heap2, rss2 := benchChildMem(b, c)
+		b.ReportMetric(benchMB(heap2), "heap-expired2-MB")
+		b.ReportMetric(benchMB(rss2), "rss-expired2-MB")
 	}
-	share := func(h, base uint64) float64 { return benchMB(h) - benchMB(base) }
-	b.ReportMetric(share(idleHeap, preHeap), "bot-heap-idle-MB")
-	b.ReportMetric(share(fullHeap, stoppedHeap), "bot-heap-10k-MB")
-	b.ReportMetric(share(waitHeap, stoppedHeap), "bot-heap-expired-MB")
-	b.ReportMetric((share(waitHeap, stoppedHeap)-share(idleHeap, preHeap))*(1<<20)/memCommands, "bot-heap-B/cmd")
+	c.stop()
+	if cancelled+expired != want {
+		b.Fatalf("cancelled %d + expired %d, want %d", cancelled, expired, want)
+	}
+	b.ReportMetric(benchMB(startHeap), "heap-start-MB")
 	b.ReportMetric(benchMB(idleHeap), "heap-idle-MB")
 	b.ReportMetric(benchMB(fullHeap), "heap-10k-MB")
 	b.ReportMetric(benchMB(waitHeap), "heap-expired-MB")
-	b.ReportMetric(benchMB(stoppedHeap), "heap-stopped-MB")
+	b.ReportMetric((float64(waitHeap)-float64(idleHeap))/memCommands, "heap-B/cmd")
+	b.ReportMetric(benchMB(startRSS), "rss-start-MB")
 	b.ReportMetric(benchMB(idleRSS), "rss-idle-MB")
 	b.ReportMetric(benchMB(fullRSS), "rss-10k-MB")
 	b.ReportMetric(benchMB(waitRSS), "rss-expired-MB")
 	b.ReportMetric(float64(expired), "expired-clicks")
 }
 
+// benchMemLine starts the line in which a benchRoleBot child reports its
+// heap and RSS, in bytes, when it gets SIGUSR1.
+const benchMemLine = "memory: "
+
+// benchChildMem asks the child c for its heap and RSS (benchMem, in the
+// child) and waits for the answer.
+func benchChildMem(tb testing.TB, c *benchChild) (heap, rss uint64) {
+	tb.Helper()
+	n := strings.Count(c.out.String(), benchMemLine)
+	if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		tb.Fatal(err)
+	}
+	deadline := time.Now().Add(benchWait)
+	for time.Now().Before(deadline) {
+		out := c.out.String()
+		if strings.Count(out, benchMemLine) > n {
+			line := out[strings.LastIndex(out, benchMemLine)+len(benchMemLine):]
+			line, _, _ = strings.Cut(line, "\n")
+			if _, err := fmt.Sscanf(line, "%d %d", &heap, &rss); err != nil {
+				tb.Fatalf("the child's memory line %q: %v", line, err)
+			}
+			return heap, rss
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tb.Fatalf("the child did not report its memory\n%s", c.out.String())
+	return 0, 0
+}
+
 // benchExpireWait is how long benchMemory waits after the commands before
 // it measures again: 3 s by default, so that every prompt (1 s) has
-// expired. The caches' janitors run every 5 minutes (claims) and 10 minutes
-// (user look-ups, control tokens); MEETINGBOT_BENCH_EXPIRE_WAIT (a Go
-// duration, at most 15m) waits longer to see them run.
+// expired. The program sweeps its caches once a minute; a claim lives 61 s
+// with a 1 s confirm timeout, a user look-up 1 minute.
+// MEETINGBOT_BENCH_EXPIRE_WAIT (a Go duration, at most 15m) waits longer to
+// see the sweeps, and from benchSweptAfter on benchMemory runs a second round.
 func benchExpireWait(tb testing.TB) time.Duration {
+	tb.Helper()
 	v := os.Getenv("MEETINGBOT_BENCH_EXPIRE_WAIT")
 	if v == "" {
 		return 3 * time.Second
