@@ -5,33 +5,36 @@ import (
 	"time"
 )
 
-// claims remembers the prompts already answered (by nonce), each for ttl,
-// so that of two clicks on one prompt only one acts.
+// claims remembers the prompts already answered (by nonce), each until its
+// prompt can no longer be clicked, so that of two clicks on one prompt only
+// one acts. Times are compared on the wall clock, as the tickets' ages are
+// (a ticket carries its issue time in Unix milliseconds): a claim then
+// covers its ticket whatever the clock does meanwhile.
 //
 // It is a map rather than a go-cache: a Go map keeps the room it once
 // needed after its entries are deleted, so a burst of clicks would hold its
 // peak for the life of the process. sweep rebuilds the map once it has
 // shrunk to a quarter of its peak.
 type claims struct {
-	ttl  time.Duration
 	mu   sync.Mutex
 	m    map[string]time.Time // nonce → when the claim expires
 	peak int                  // the most entries m has held since it was made
 }
 
-func newClaims(ttl time.Duration) *claims {
-	return &claims{ttl: ttl, m: map[string]time.Time{}}
+func newClaims() *claims {
+	return &claims{m: map[string]time.Time{}}
 }
 
-// add claims nonce at now. It is atomic: of two calls racing, one returns
-// true; later calls return false until the claim expires.
-func (c *claims) add(nonce string, now time.Time) bool {
+// add claims nonce at now until until. It is atomic: of two calls racing,
+// one returns true; later calls return false until the claim expires.
+func (c *claims) add(nonce string, now, until time.Time) bool {
+	now = now.Round(0) // the wall clock: see claims
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if exp, ok := c.m[nonce]; ok && now.Before(exp) {
 		return false
 	}
-	c.m[nonce] = now.Add(c.ttl)
+	c.m[nonce] = until.Round(0)
 	c.peak = max(c.peak, len(c.m))
 	return true
 }
@@ -39,6 +42,7 @@ func (c *claims) add(nonce string, now time.Time) bool {
 // sweep drops the claims expired at now, and gives back the room of a
 // burst that is over.
 func (c *claims) sweep(now time.Time) {
+	now = now.Round(0)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for nonce, exp := range c.m {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -9,29 +10,47 @@ import (
 
 func TestClaimsOnceUntilExpiry(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	c := newClaims(time.Minute)
-	if !c.add("n1", t0) {
+	until := t0.Add(time.Minute)
+	c := newClaims()
+	if !c.add("n1", t0, until) {
 		t.Fatal("first claim refused")
 	}
-	if c.add("n1", t0.Add(59*time.Second)) {
-		t.Error("second claim within the ttl accepted")
+	if c.add("n1", t0.Add(59*time.Second), until) {
+		t.Error("second claim before the first expired accepted")
 	}
-	if !c.add("n2", t0) {
+	if !c.add("n2", t0, until) {
 		t.Error("a claim on another nonce refused")
 	}
-	if !c.add("n1", t0.Add(time.Minute)) {
+	if !c.add("n1", until, until.Add(time.Minute)) {
 		t.Error("a claim after the first expired refused")
 	}
 }
 
+// TestClaimsWallClock checks that a claim's expiry is kept on the wall
+// clock only. A time.Now reading also carries the monotonic clock, and Go
+// compares two such times by it; a ticket's age is reckoned on the wall
+// clock (its issue time travels as Unix milliseconds), so after a step of
+// the system clock a monotonic expiry would end a claim while its ticket
+// is still accepted.
+func TestClaimsWallClock(t *testing.T) {
+	now := time.Now()
+	c := newClaims()
+	if !c.add("n", now, now.Add(time.Minute)) {
+		t.Fatal("first claim refused")
+	}
+	if exp := c.m["n"]; strings.Contains(exp.String(), " m=") {
+		t.Errorf("the claim's expiry %v carries a monotonic clock reading", exp)
+	}
+}
+
 func TestClaimsRace(t *testing.T) {
-	c := newClaims(time.Minute)
+	c := newClaims()
 	now := time.Now()
 	var wins sync.WaitGroup
 	won := make(chan struct{}, 50)
 	for range 50 {
 		wins.Go(func() {
-			if c.add("n", now) {
+			if c.add("n", now, now.Add(time.Minute)) {
 				won <- struct{}{}
 			}
 		})
@@ -46,11 +65,11 @@ func TestClaimsRace(t *testing.T) {
 // and rebuilds the map once a burst is over (a Go map never shrinks).
 func TestClaimsSweep(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	c := newClaims(time.Minute)
+	c := newClaims()
 	for i := range 1000 {
-		c.add(fmt.Sprint("burst", i), t0)
+		c.add(fmt.Sprint("burst", i), t0, t0.Add(time.Minute))
 	}
-	c.add("late", t0.Add(30*time.Second))
+	c.add("late", t0.Add(30*time.Second), t0.Add(90*time.Second))
 	old := c.m
 
 	c.sweep(t0.Add(59 * time.Second)) // nothing expired
@@ -72,7 +91,7 @@ func TestClaimsSweep(t *testing.T) {
 	if _, shared := c.m["marker"]; shared {
 		t.Error("the map was not rebuilt after the burst")
 	}
-	if c.add("late", t0.Add(time.Minute)) {
+	if c.add("late", t0.Add(time.Minute), t0.Add(2*time.Minute)) {
 		t.Error("the claim kept through the rebuild was lost")
 	}
 }

@@ -65,7 +65,7 @@ func New(cfg Config) *EndMeeting {
 	// A claim must outlive the prompt it guards; after that the expiry
 	// check refuses the click anyway. No janitor goroutine: Sweep, called
 	// by the transport's loop, drops what expired.
-	h.claims = newClaims(h.timeout + time.Minute)
+	h.claims = newClaims()
 	return h
 }
 
@@ -275,9 +275,10 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 }
 
 // claim marks the prompt answered. It is atomic: of two clicks racing, one
-// wins.
+// wins. The claim lasts while the ticket's age check can still pass it
+// (Click accepts a ticket up to h.timeout old), and a minute more.
 func (h *EndMeeting) claim(t ticket) bool {
-	return h.claims.add(t.Nonce, h.now())
+	return h.claims.add(t.Nonce, h.now(), t.issued().Add(h.timeout+time.Minute))
 }
 
 // Busy is the reply for work the transport had to turn away.
