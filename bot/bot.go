@@ -308,7 +308,8 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 		b.ack(sm, req.EnvelopeID, render(handlers.Busy()))
 		return
 	}
-	// Ack first: the work starts once the ack is written (see ackWire).
+	// Ack first: the work starts once the connection has written after the
+	// ack was queued (see ackWire).
 	acked := b.wire.mark()
 	b.ack(sm, req.EnvelopeID, nil)
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}

@@ -13,8 +13,9 @@ import (
 // job is one command or click waiting for a worker.
 type job struct {
 	run func(ctx context.Context)
-	// acked, from ackWire.mark, is closed once the job's ack is written:
-	// the job starts then (or after ackWireWait). Nil starts it at once.
+	// acked, from ackWire.mark, is closed at the connection's first write
+	// after the job's ack was queued: the job starts then (or after
+	// ackWireWait). Nil starts it at once.
 	acked <-chan struct{}
 	// out is where to say "busy" when the job is turned away.
 	out  *slackReplier

@@ -17,8 +17,11 @@ import (
 // ack for the CPU (and, when Huawei or the response URL is near, so does the
 // other end's work), and acks come late at the tail. The bot instead starts a
 // command's work once the Socket Mode connection has written something after
-// the ack was queued (the ack itself, or rarely a pong just before it), or
-// after ackWireWait at the latest.
+// the ack was queued, or after ackWireWait at the latest. That write is
+// usually the ack itself, but the wrapper sees only bytes (TLS records, on
+// Slack's wss:// URL), so it may be an earlier ack still going out, a pong or
+// a reconnect's handshake: the work may then start a moment before its ack
+// is written. This orders for latency; nothing depends on it for correctness.
 type ackWire struct {
 	mu   sync.Mutex
 	next chan struct{} // closed at the next write, then replaced
@@ -67,7 +70,9 @@ func afterAck(ctx context.Context, written <-chan struct{}) {
 }
 
 // dialer is slack-go's default WebSocket dialer (its proxy, handshake
-// timeout and write buffer) with connections that report their writes.
+// timeout and write buffer, as in socketmode's openAndDial in slack-go
+// v0.35.0: check them when upgrading) with connections that report their
+// writes.
 func (w *ackWire) dialer() *websocket.Dialer {
 	var nd net.Dialer
 	return &websocket.Dialer{
