@@ -437,21 +437,50 @@ func (t *benchAckTarget) block(tb testing.TB, from, n int) {
 }
 
 // ackBlock is how many envelopes a target gets in a row before the next one
-// takes its turn.
-const ackBlock = 100
+// takes its turn: ackEnvelopes/ackBlock rounds, a multiple of 4.
+const ackBlock = 125
 
 // benchInterleave gives every target ackEnvelopes envelopes, in blocks of
-// ackBlock that take turns (the order rotating each round), so that the
-// machine's drift over the run (other load, frequency, the host's
-// neighbours) falls on all targets alike instead of on whichever ran during
-// it. Only one target has work at any time.
+// ackBlock that take turns, so that the machine's drift over the run (other
+// load, frequency, the host's neighbours) falls on all targets alike instead
+// of on whichever ran during it. Only one target has work at any time. The
+// orders of the rounds form a Williams square: each target comes at each
+// place, and right after each other target, equally often, so that what one
+// target leaves behind (garbage, work in the fakes) falls on all the others
+// alike, not on the one that happens to follow it.
 func benchInterleave(tb testing.TB, ts ...*benchAckTarget) {
 	tb.Helper()
-	for r := range ackEnvelopes / ackBlock {
-		for k := range ts {
-			ts[(r+k)%len(ts)].block(tb, r*ackBlock, ackBlock)
+	orders := benchWilliams(len(ts))
+	rounds := ackEnvelopes / ackBlock
+	if len(ts)%2 != 0 || rounds%len(ts) != 0 {
+		tb.Fatalf("%d targets over %d rounds: want an even number of targets that divides the rounds", len(ts), rounds)
+	}
+	for r := range rounds {
+		for _, k := range orders[r%len(ts)] {
+			ts[k].block(tb, r*ackBlock, ackBlock)
 		}
 	}
+}
+
+// benchWilliams returns a Williams square of even order n: n orders of
+// 0..n-1 in which each number comes at each place once and right after each
+// other number once. Row i is the row 0, 1, n-1, 2, n-2, … plus i, mod n.
+func benchWilliams(n int) [][]int {
+	first := []int{0}
+	for lo, hi := 1, n-1; len(first) < n; lo, hi = lo+1, hi-1 {
+		first = append(first, lo)
+		if len(first) < n {
+			first = append(first, hi)
+		}
+	}
+	rows := make([][]int, n)
+	for i := range rows {
+		rows[i] = make([]int, n)
+		for k, v := range first {
+			rows[i][k] = (v + i) % n
+		}
+	}
+	return rows
 }
 
 // benchStartFloor starts, in this process, the least a slack-go Socket Mode
@@ -780,6 +809,7 @@ func benchWaitChild(tb testing.TB, c *benchChild, srv *slacktest.Server) {
 func benchStartSepFloor(tb testing.TB) *benchAckTarget {
 	tb.Helper()
 	srv := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken})
+	tb.Cleanup(srv.Close)
 	c := benchStartChild(tb, benchRoleFloor, map[string]string{
 		"SLACK_BOT_TOKEN": testBotToken, "SLACK_APP_TOKEN": testAppToken, "SLACK_API_URL": srv.APIURL(),
 	})
@@ -792,6 +822,7 @@ func benchStartSepFloor(tb testing.TB) *benchAckTarget {
 func benchStartSepBot(tb testing.TB, cmd func(i int) slacktest.SlashCommand, childCPU *time.Duration) *benchAckTarget {
 	tb.Helper()
 	s := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken})
+	tb.Cleanup(s.Close)
 	s.AddChannel(channel, true)
 	s.AddUser(slacktest.User{ID: stranger, Name: "eve", Email: benchStrangerEmail})
 	hc := benchStartChild(tb, benchRoleHuawei, nil)
@@ -1327,8 +1358,11 @@ func benchChildMem(tb testing.TB, c *benchChild) (heap, rss uint64) {
 	for time.Now().Before(deadline) {
 		out := c.out.String()
 		if strings.Count(out, benchMemLine) > n {
-			line := out[strings.LastIndex(out, benchMemLine)+len(benchMemLine):]
-			line, _, _ = strings.Cut(line, "\n")
+			line, whole := strings.CutSuffix(out[strings.LastIndex(out, benchMemLine)+len(benchMemLine):], "\n")
+			if !whole { // the line is still being written
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
 			if _, err := fmt.Sscanf(line, "%d %d", &heap, &rss); err != nil {
 				tb.Fatalf("the child's memory line %q: %v", line, err)
 			}
@@ -1625,4 +1659,39 @@ func benchChildURL(tb testing.TB, c *benchChild) string {
 	c.stop()
 	tb.Fatalf("the Huawei child printed no URL\n%s", c.out.String())
 	return ""
+}
+
+// TestBenchWilliams checks the square benchInterleave orders its rounds by:
+// every target at every place once, and right after every other target once.
+func TestBenchWilliams(t *testing.T) {
+	for _, n := range []int{2, 4, 6} {
+		rows := benchWilliams(n)
+		place := map[[2]int]int{}
+		follows := map[[2]int]int{}
+		for _, row := range rows {
+			seen := map[int]bool{}
+			for k, v := range row {
+				if v < 0 || v >= n || seen[v] {
+					t.Fatalf("n=%d: row %v is not an order of 0..%d", n, row, n-1)
+				}
+				seen[v] = true
+				place[[2]int{v, k}]++
+				if k > 0 {
+					follows[[2]int{row[k-1], v}]++
+				}
+			}
+		}
+		for a := range n {
+			for k := range n {
+				if place[[2]int{a, k}] != 1 {
+					t.Errorf("n=%d: %d is at place %d %d times, want 1", n, a, k, place[[2]int{a, k}])
+				}
+			}
+			for b := range n {
+				if want := map[bool]int{true: 0, false: 1}[a == b]; follows[[2]int{a, b}] != want {
+					t.Errorf("n=%d: %d comes right after %d %d times, want %d", n, b, a, follows[[2]int{a, b}], want)
+				}
+			}
+		}
+	}
 }
