@@ -584,36 +584,50 @@ func benchSlowHuaweiAcks(tb testing.TB) (benchDurations, int) {
 // those four taking turns (benchInterleave), for meetingbot while Huawei
 // answers confDetail after 10 s.
 func BenchmarkAckLatency(b *testing.B) {
-	var floor, again, bot, help, slow benchDurations
+	var f benchAckFigures
+	var slow benchDurations
 	busy := 0
 	for range b.N {
-		fl := benchStartFloor(b)
-		fa := benchStartFloor(b)
-		bt := benchStartBotTarget(b, benchMixedCommand)
-		hp := benchStartBotTarget(b, benchHelpCommand)
-		benchInterleave(b, fl, bt, fa, hp)
-		for _, t := range []*benchAckTarget{fl, fa, bt, hp} {
-			t.stop()
-		}
-		floor, again = append(floor, fl.lat...), append(again, fa.lat...)
-		bot, help = append(bot, bt.lat...), append(help, hp.lat...)
+		f.run(b, benchStartFloor(b), benchStartBotTarget(b, benchMixedCommand), benchStartFloor(b), benchStartBotTarget(b, benchHelpCommand))
 		s, n := benchSlowHuaweiAcks(b)
 		slow, busy = append(slow, s...), busy+n
 	}
-	b.ReportMetric(benchMS(bot.pct(0.5)), "p50-ms")
-	b.ReportMetric(benchMS(bot.pct(0.99)), "p99-ms")
-	b.ReportMetric(benchMS(bot.max()), "max-ms")
-	b.ReportMetric(benchMS(floor.pct(0.5)), "floor-p50-ms")
-	b.ReportMetric(benchMS(floor.pct(0.99)), "floor-p99-ms")
-	b.ReportMetric(benchMS(floor.max()), "floor-max-ms")
-	b.ReportMetric(float64(bot.pct(0.99))/float64(floor.pct(0.99)), "p99/floor-p99")
-	b.ReportMetric(float64(again.pct(0.99))/float64(floor.pct(0.99)), "floor-again-p99/floor-p99")
-	b.ReportMetric(benchMS(help.pct(0.5)), "helponly-p50-ms")
-	b.ReportMetric(benchMS(help.pct(0.99)), "helponly-p99-ms")
+	f.report(b)
 	b.ReportMetric(benchMS(slow.pct(0.99)), "slowhw-p99-ms")
 	b.ReportMetric(benchMS(slow.max()), "slowhw-max-ms")
-	b.ReportMetric(float64(slow.over(3*time.Second)+bot.over(3*time.Second)), "acks>=3s")
+	b.ReportMetric(float64(slow.over(3*time.Second)+f.bot.over(3*time.Second)), "acks>=3s")
 	b.ReportMetric(float64(busy), "slowhw-busy-acks")
+}
+
+// benchAckFigures gathers the latencies of the four interleaved targets of
+// the ack benchmarks over their workloads.
+type benchAckFigures struct{ floor, bot, again, help benchDurations }
+
+// run gives one workload to the floor, meetingbot, the control floor and
+// help-only meetingbot (benchInterleave), stops them, and keeps their
+// latencies.
+func (f *benchAckFigures) run(tb testing.TB, floor, bot, again, help *benchAckTarget) {
+	tb.Helper()
+	benchInterleave(tb, floor, bot, again, help)
+	for _, t := range []*benchAckTarget{floor, bot, again, help} {
+		t.stop()
+	}
+	f.floor, f.bot = append(f.floor, floor.lat...), append(f.bot, bot.lat...)
+	f.again, f.help = append(f.again, again.lat...), append(f.help, help.lat...)
+}
+
+func (f *benchAckFigures) report(b *testing.B) {
+	b.ReportMetric(benchMS(f.bot.pct(0.5)), "p50-ms")
+	b.ReportMetric(benchMS(f.bot.pct(0.99)), "p99-ms")
+	b.ReportMetric(benchMS(f.bot.max()), "max-ms")
+	b.ReportMetric(benchMS(f.floor.pct(0.5)), "floor-p50-ms")
+	b.ReportMetric(benchMS(f.floor.pct(0.99)), "floor-p99-ms")
+	b.ReportMetric(benchMS(f.floor.max()), "floor-max-ms")
+	b.ReportMetric(float64(f.bot.pct(0.99))/float64(f.floor.pct(0.99)), "p99/floor-p99")
+	b.ReportMetric(float64(f.again.pct(0.99))/float64(f.floor.pct(0.99)), "floor-again-p99/floor-p99")
+	b.ReportMetric(benchMS(f.help.pct(0.5)), "helponly-p50-ms")
+	b.ReportMetric(benchMS(f.help.pct(0.99)), "helponly-p99-ms")
+	b.ReportMetric(float64(f.help.pct(0.99))/float64(f.floor.pct(0.99)), "helponly-p99/floor-p99")
 }
 
 // ---------------------------------------------------------------------------
@@ -857,34 +871,16 @@ func benchStartSepBot(tb testing.TB, cmd func(i int) slacktest.SlashCommand, chi
 // fake Huawei in one more. Latency is still measured by the fake Slack, in this process
 // (Ack.AckedAt - Ack.SentAt), so the two clocks are one.
 func BenchmarkAckLatencySeparateProcess(b *testing.B) {
-	var floor, again, bot, help benchDurations
+	var f benchAckFigures
 	var botCPU, fakesCPU time.Duration
 	for range b.N {
 		var cc, ignored time.Duration
-		fl := benchStartSepFloor(b)
-		fa := benchStartSepFloor(b)
 		bt := benchStartSepBot(b, benchMixedCommand, &cc)
-		hp := benchStartSepBot(b, benchHelpCommand, &ignored)
-		benchInterleave(b, fl, bt, fa, hp)
-		for _, t := range []*benchAckTarget{fl, fa, bt, hp} {
-			t.stop()
-		}
-		floor, again = append(floor, fl.lat...), append(again, fa.lat...)
-		bot, help = append(bot, bt.lat...), append(help, hp.lat...)
+		f.run(b, benchStartSepFloor(b), bt, benchStartSepFloor(b), benchStartSepBot(b, benchHelpCommand, &ignored))
 		botCPU, fakesCPU = botCPU+cc, fakesCPU+bt.cpu
 	}
-	b.ReportMetric(benchMS(bot.pct(0.5)), "p50-ms")
-	b.ReportMetric(benchMS(bot.pct(0.99)), "p99-ms")
-	b.ReportMetric(benchMS(bot.max()), "max-ms")
-	b.ReportMetric(benchMS(floor.pct(0.5)), "floor-p50-ms")
-	b.ReportMetric(benchMS(floor.pct(0.99)), "floor-p99-ms")
-	b.ReportMetric(benchMS(floor.max()), "floor-max-ms")
-	b.ReportMetric(float64(bot.pct(0.99))/float64(floor.pct(0.99)), "p99/floor-p99")
-	b.ReportMetric(float64(again.pct(0.99))/float64(floor.pct(0.99)), "floor-again-p99/floor-p99")
-	b.ReportMetric(benchMS(help.pct(0.5)), "helponly-p50-ms")
-	b.ReportMetric(benchMS(help.pct(0.99)), "helponly-p99-ms")
-	b.ReportMetric(float64(help.pct(0.99))/float64(floor.pct(0.99)), "helponly-p99/floor-p99")
-	b.ReportMetric(float64(bot.over(3*time.Second)), "acks>=3s")
+	f.report(b)
+	b.ReportMetric(float64(f.bot.over(3*time.Second)), "acks>=3s")
 	b.ReportMetric(float64(botCPU.Milliseconds())/float64(b.N), "bot-cpu-ms")
 	b.ReportMetric(float64(fakesCPU.Milliseconds())/float64(b.N), "fakes+driver-cpu-ms")
 }
