@@ -491,35 +491,18 @@ func benchStartFloor(tb testing.TB) *benchAckTarget {
 	benchLabelled(benchFakesS, func() {
 		srv = slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken})
 	})
-	client := socketmode.New(slack.New(testBotToken, slack.OptionAppLevelToken(testAppToken), slack.OptionAPIURL(srv.APIURL())))
 	ctx, cancel := context.WithCancel(context.Background())
-	runDone, loopDone := make(chan error, 1), make(chan struct{})
+	done := make(chan error, 1)
 	benchLabelled(benchBotS, func() {
-		go func() { runDone <- client.RunContext(ctx) }()
-		go func() {
-			defer close(loopDone)
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case evt := <-client.Events:
-					if evt.Request != nil && evt.Request.EnvelopeID != "" {
-						_ = client.Ack(*evt.Request)
-					}
-				}
-			}
-		}()
+		go func() { done <- benchFloorProgram(ctx, testBotToken, testAppToken, srv.APIURL()) }()
 	})
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			cancel()
-			select {
-			case <-runDone:
-			case <-time.After(benchWait):
-				tb.Errorf("the floor program did not stop")
+			if err := <-done; err != nil { // it waits benchWait at most
+				tb.Errorf("the floor program: %v", err)
 			}
-			<-loopDone
 			srv.Close()
 		})
 	}
@@ -679,7 +662,7 @@ func benchChildMain(role string) int {
 	var err error
 	switch role {
 	case benchRoleFloor:
-		err = benchFloorProgram(ctx, os.Getenv("SLACK_API_URL"))
+		err = benchFloorProgram(ctx, os.Getenv("SLACK_BOT_TOKEN"), os.Getenv("SLACK_APP_TOKEN"), os.Getenv("SLACK_API_URL"))
 	case benchRoleHuawei:
 		h := benchHuaweiServer()
 		defer h.Close()
@@ -711,10 +694,11 @@ func benchChildMain(role string) int {
 	return 0
 }
 
-// benchFloorProgram is the floor of benchStartFloor as a program of its own:
-// ack every envelope at once, empty, until ctx ends.
-func benchFloorProgram(ctx context.Context, apiURL string) error {
-	client := socketmode.New(slack.New(os.Getenv("SLACK_BOT_TOKEN"), slack.OptionAppLevelToken(os.Getenv("SLACK_APP_TOKEN")), slack.OptionAPIURL(apiURL)))
+// benchFloorProgram is the floor: ack every envelope at once, empty, until
+// ctx ends. benchStartFloor runs it in this process, benchRoleFloor in a
+// child, so that both benchmarks measure the same floor.
+func benchFloorProgram(ctx context.Context, botToken, appToken, apiURL string) error {
+	client := socketmode.New(slack.New(botToken, slack.OptionAppLevelToken(appToken), slack.OptionAPIURL(apiURL)))
 	runDone := make(chan error, 1)
 	go func() { runDone <- client.RunContext(ctx) }()
 	for {
