@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,7 @@ type config struct {
 	huawei         meeting.Config
 	policy         handlers.Policy
 	confirmTimeout time.Duration
+	buttonKeyValue meeting.Secret // ENDMEETING_BUTTON_KEY; see buttonKey
 	logLevel       slog.Level
 	logFormat      string
 }
@@ -118,6 +121,11 @@ func loadConfig(getenv func(string) string, slack bool, defaultFormat string, de
 		c.confirmTimeout = d
 	}
 
+	c.buttonKeyValue = meeting.Secret(getenv("ENDMEETING_BUTTON_KEY"))
+	if n := len(c.buttonKeyValue.Reveal()); n > 0 && n < handlers.MinButtonKey {
+		return c, &configError{"ENDMEETING_BUTTON_KEY", fmt.Sprintf("has %d bytes; it needs at least %d (for example: openssl rand -base64 32)", n, handlers.MinButtonKey)}
+	}
+
 	c.logLevel = defaultLevel
 	if v := env("LOG_LEVEL"); v != "" {
 		if err := c.logLevel.UnmarshalText([]byte(v)); err != nil {
@@ -132,6 +140,22 @@ func loadConfig(getenv func(string) string, slack bool, defaultFormat string, de
 		c.logFormat = v
 	}
 	return c, nil
+}
+
+// buttonKey is the key that signs button values: ENDMEETING_BUTTON_KEY, or
+// else a key derived from SLACK_APP_TOKEN, which every replica of one app
+// has too; nil without either (console mode), which makes the handlers use
+// a random key for this process.
+func (c config) buttonKey() []byte {
+	if k := c.buttonKeyValue.Reveal(); k != "" {
+		return []byte(k)
+	}
+	if c.slackAppToken == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(c.slackAppToken.Reveal()))
+	m.Write([]byte("meetingbot button values v2"))
+	return m.Sum(nil)
 }
 
 // hostRule reads the host rule's variables. The rule needs App ID

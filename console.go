@@ -43,6 +43,7 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 	defer closeHuawei()
 
 	policy := cfg.policy
+	policy.Org = handlers.Org{TeamID: consoleTeam}
 	fmt.Fprintln(stdout, "meetingbot console: the same bot as in Slack, on this terminal.")
 	if sim != nil {
 		fmt.Fprintln(stdout, "SIMULATION: Huawei Cloud Meeting is simulated here; no real meeting is touched.")
@@ -78,6 +79,7 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 		Authorizer:     handlers.NewAuthorizer(policy, bot.ConsoleDirectory{}),
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
+		ButtonKey:      cfg.buttonKey(),
 	})
 	c := &bot.Console{Handler: h, In: stdin, Out: stdout, User: user, Team: consoleTeam, Channel: consoleChannel, Echo: !isTerminal(stdin)}
 	return c.Run(ctx)

@@ -200,9 +200,9 @@ func TestDoubleClickEndsOnce(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	h := start(t, nil)
-	value := h.prompt(admin, channel)
+	value, cancel := h.promptButtons(admin, channel)
 	before := len(h.huawei.Requests())
-	env := h.click(admin, channel, "endmeeting_cancel", value)
+	env := h.click(admin, channel, "endmeeting_cancel", cancel)
 	p := h.posts(env.ResponseURL, 1)[0]
 	if !p.ReplaceOriginal || !strings.HasPrefix(p.Text, "Cancelled.") {
 		t.Errorf("cancel reply = %q (replace %v), want Cancelled. replacing the prompt", p.Text, p.ReplaceOriginal)
@@ -392,6 +392,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"ENDMEETING_HOST_MAP", "U1=alice"},
 		{"ENDMEETING_HOST_MAP", "UALICE=al ice"},
 		{"ENDMEETING_HOST_MAP", "UALICE=a,UALICE=b"},
+		{"ENDMEETING_BUTTON_KEY", "too-short"},
 		{"LOG_LEVEL", "loud"},
 		{"LOG_FORMAT", "xml"},
 	} {

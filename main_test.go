@@ -64,9 +64,17 @@ type harness struct {
 // start runs the program with the fakes' settings plus extra.
 func start(t *testing.T, extra map[string]string) *harness {
 	t.Helper()
+	return startWith(t, slacktest.Config{}, extra)
+}
+
+// startWith is start with the fake Slack's workspace configured by sc (its
+// tokens and ping interval are the harness's).
+func startWith(t *testing.T, sc slacktest.Config, extra map[string]string) *harness {
+	t.Helper()
+	sc.BotToken, sc.AppToken, sc.PingInterval = testBotToken, testAppToken, 200*time.Millisecond
 	h := &harness{
 		t:      t,
-		slack:  slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken, PingInterval: 200 * time.Millisecond}),
+		slack:  slacktest.NewServer(sc),
 		huawei: meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey}),
 		logs:   &syncBuffer{},
 		done:   make(chan error, 1),
@@ -181,12 +189,20 @@ func (h *harness) posts(url string, n int) []slacktest.ResponsePost {
 // prompt types the command and returns the End button's value.
 func (h *harness) prompt(user, ch string) string {
 	h.t.Helper()
+	end, _ := h.promptButtons(user, ch)
+	return end
+}
+
+// promptButtons types the command and returns the values of the prompt's
+// End and Cancel buttons.
+func (h *harness) promptButtons(user, ch string) (end, cancel string) {
+	h.t.Helper()
 	env, ack := h.command(user, ch, meetingID)
 	if ack.Payload != nil {
 		h.t.Fatalf("ack payload = %s, want an empty ack", ack.Payload)
 	}
 	p := h.posts(env.ResponseURL, 1)[0]
-	return buttonValue(h.t, p.Blocks, "endmeeting_confirm")
+	return buttonValue(h.t, p.Blocks, "endmeeting_confirm"), buttonValue(h.t, p.Blocks, "endmeeting_cancel")
 }
 
 // click clicks a prompt button and waits for its ack.

@@ -46,13 +46,26 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	defer closeHuawei()
 
 	hc := bot.NewHTTPClient()
+	defer hc.CloseIdleConnections()
+	// The bot serves only the organization of its token: learn it before
+	// taking any request.
+	id, err := bot.Identify(ctx, hc, cfg.slackAPIURL, cfg.slackBotToken.Reveal(), log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before Slack could be reached
+		}
+		return fmt.Errorf("%w (check the token in your environment or .env; see README.md, Troubleshooting)", err)
+	}
+	policy := cfg.policy
+	policy.Org = id.Org()
 	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL, hc)
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
 		AsUser:         handlers.ActAs(mc),
-		Authorizer:     handlers.NewAuthorizer(cfg.policy, bot.NewDirectory(api)),
+		Authorizer:     handlers.NewAuthorizer(policy, bot.NewDirectory(api)),
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
+		ButtonKey:      cfg.buttonKey(),
 	})
 	b := bot.New(bot.Config{
 		API: api, APIURL: cfg.slackAPIURL, HTTPClient: hc, Handler: h, Logger: log,

@@ -122,44 +122,6 @@ func NewHTTPClient() *http.Client {
 // defaultWorkers is the default of Config.Workers.
 const defaultWorkers = 32
 
-// Check calls auth.test, so that a bad bot token is reported at start.
-func (b *Bot) Check(ctx context.Context) (*slack.AuthTestResponse, error) {
-	r, err := b.api.AuthTestContext(ctx)
-	if err != nil {
-		if isAuthError(err) {
-			return nil, fmt.Errorf("%w: SLACK_BOT_TOKEN: %v", ErrAuth, err)
-		}
-		return nil, fmt.Errorf("slack auth.test: %w", err)
-	}
-	return r, nil
-}
-
-// checkUntilReachable calls auth.test until Slack answers, as slack-go does
-// for the connection: a rejected token ends the program, an outage at start
-// is waited out with backoff (up to 30 s between tries) while ctx lasts.
-func (b *Bot) checkUntilReachable(ctx context.Context) error {
-	wait := time.Second
-	for {
-		r, err := b.Check(ctx)
-		if err == nil {
-			b.log.Info("slack: token accepted", slog.String("team_id", r.TeamID), slog.String("bot_user_id", r.UserID))
-			return nil
-		}
-		if errors.Is(err, ErrAuth) || ctx.Err() != nil {
-			return err
-		}
-		b.log.Warn("slack: auth.test failed; trying again", slog.Duration("wait", wait), slog.String("error", withoutQueries(err.Error())))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
-}
-
 func isAuthError(err error) bool {
 	if err == nil {
 		return false
@@ -182,14 +144,9 @@ func isAuthError(err error) bool {
 
 // Run serves Slack until ctx ends, then stops taking work, lets the work in
 // flight finish (within the drain timeout) and returns nil. It returns an
-// error matching ErrAuth when Slack rejects a token.
+// error matching ErrAuth when Slack rejects the app-level token. Call
+// Identify first: the handler must know the organization it serves.
 func (b *Bot) Run(ctx context.Context) error {
-	if err := b.checkUntilReachable(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped before Slack could be reached
-		}
-		return err
-	}
 	sm := socketmode.New(b.api, socketmode.OptionDialer(b.wire.dialer()))
 	smCtx, stopSM := context.WithCancel(context.Background())
 	defer stopSM()
@@ -297,7 +254,7 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 		b.ack(sm, req.EnvelopeID, render(handlers.Reply{Text: fmt.Sprintf("This app serves only %s.", b.cfg.Command)}))
 		return
 	}
-	cmd := handlers.Command{EnvelopeID: req.EnvelopeID, TeamID: sc.TeamID, ChannelID: sc.ChannelID, UserID: sc.UserID, Text: sc.Text}
+	cmd := handlers.Command{EnvelopeID: req.EnvelopeID, TeamID: sc.TeamID, EnterpriseID: sc.EnterpriseID, ChannelID: sc.ChannelID, UserID: sc.UserID, Text: sc.Text}
 	if r, done, ok := b.handler.Quick(cmd); ok {
 		b.ack(sm, req.EnvelopeID, render(r))
 		done()
@@ -330,11 +287,15 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	if team == "" {
 		team = cb.User.TeamID
 	}
+	enterprise := cb.Enterprise.ID
+	if enterprise == "" {
+		enterprise = cb.Team.EnterpriseID
+	}
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
-	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
+	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, EnterpriseID: enterprise, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
 	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, acked: acked, out: out, what: "click", env: req.EnvelopeID}
 	if jobs.full() {

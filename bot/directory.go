@@ -30,12 +30,14 @@ func (d *Directory) User(ctx context.Context, id string) (handlers.User, error) 
 		return handlers.User{}, err
 	}
 	return handlers.User{
-		ID:      u.ID,
-		TeamID:  u.TeamID,
-		Admin:   u.IsAdmin,
-		Owner:   u.IsOwner || u.IsPrimaryOwner,
-		Deleted: u.Deleted,
-		Email:   u.Profile.Email,
+		ID:           u.ID,
+		TeamID:       u.TeamID,
+		EnterpriseID: u.Enterprise.EnterpriseID,
+		Stranger:     u.IsStranger,
+		Admin:        u.IsAdmin,
+		Owner:        u.IsOwner || u.IsPrimaryOwner,
+		Deleted:      u.Deleted,
+		Email:        u.Profile.Email,
 	}, nil
 }
 

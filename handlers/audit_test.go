@@ -44,7 +44,7 @@ func TestAudit(t *testing.T) {
 			if before != nil {
 				before(hs)
 			}
-			c := click(action, v)
+			c := click(action, as(t, v, action))
 			c.UserID = user
 			return hs.click(t, c)
 		}
@@ -194,13 +194,13 @@ func TestAuditDuration(t *testing.T) {
 func TestAuditKeepsSecretsOut(t *testing.T) {
 	hs := newHarness(t, adminPolicy, nil, nil)
 	v := hs.prompt(t)
-	tk, err := decodeTicket(v)
+	tk, err := testSigner.decode(v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs.click(t, click(ActionEnd, v))
 	hs.click(t, click(ActionEnd, v))
-	c := click(ActionCancel, v)
+	c := click(ActionCancel, as(t, v, ActionCancel))
 	c.UserID = otherUser
 	hs.click(t, c)
 	hs.clock.Advance(time.Hour)

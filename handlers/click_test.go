@@ -58,7 +58,7 @@ func TestClickEnd(t *testing.T) {
 func TestClickCancel(t *testing.T) {
 	hs := newHarness(t, adminPolicy, nil, nil)
 	v := hs.prompt(t)
-	checkReplies(t, hs.click(t, click(ActionCancel, v)), []wantReply{{"Cancelled.", true, false}})
+	checkReplies(t, hs.click(t, click(ActionCancel, as(t, v, ActionCancel))), []wantReply{{"Cancelled.", true, false}})
 	if s := hs.meetings.stops(); len(s) != 0 {
 		t.Errorf("Stop calls = %v, want none", s)
 	}
@@ -87,7 +87,7 @@ func TestClickExpiry(t *testing.T) {
 			v := hs.prompt(t)
 			before := dir.calls()
 			hs.clock.Advance(tt.advance)
-			rs := hs.click(t, click(tt.action, v))
+			rs := hs.click(t, click(tt.action, as(t, v, tt.action)))
 			if !tt.expired {
 				checkReplies(t, rs, endedReplies)
 				return
@@ -106,7 +106,7 @@ func TestClickExpiry(t *testing.T) {
 func TestClickConfirmTimeoutIsConfigurable(t *testing.T) {
 	clock := newFakeClock()
 	m := &fakeMeetings{}
-	h := New(Config{Meetings: m, Authorizer: newAuthorizer(adminPolicy, &fakeDirectory{}, 0, 0), ConfirmTimeout: 10 * time.Second, Now: clock.Now})
+	h := New(Config{ButtonKey: testKey, Meetings: m, Authorizer: testAuthorizer(adminPolicy, &fakeDirectory{}, 0, 0), ConfirmTimeout: 10 * time.Second, Now: clock.Now})
 	out := &recordingReplier{}
 	h.Command(context.Background(), command(string(testID)), out)
 	v := out.all()[0].Prompt.Actions[0].Value
@@ -120,23 +120,26 @@ func TestClickConfirmTimeoutIsConfigurable(t *testing.T) {
 }
 
 func TestClickByAnotherUser(t *testing.T) {
+	notRequester := wantReply{"Only <@" + testUser + ">, who asked, can answer this prompt.", false, false}
+	otherOrg := wantReply{msgOtherOrg, false, false}
 	tests := []struct {
 		name       string
 		user, team string
+		want       wantReply
 	}{
-		{"another user", otherUser, testTeam},
-		{"same user ID in another team", testUser, "T0OTHER"},
-		{"user ID prefix", testUser + "X", testTeam},
-		{"no user", "", testTeam},
+		{"another user", otherUser, testTeam, notRequester},
+		{"same user ID in another team", testUser, "T0OTHER", otherOrg},
+		{"user ID prefix", testUser + "X", testTeam, notRequester},
+		{"no user", "", testTeam, notRequester},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hs := newHarness(t, Policy{AdminUsers: []string{testUser, otherUser, testUser + "X"}}, nil, nil)
 			v := hs.prompt(t)
 			for _, action := range []string{ActionEnd, ActionCancel} {
-				c := click(action, v)
+				c := click(action, as(t, v, action))
 				c.UserID, c.TeamID = tt.user, tt.team
-				checkReplies(t, hs.click(t, c), []wantReply{{"Only <@" + testUser + ">, who asked, can answer this prompt.", false, false}})
+				checkReplies(t, hs.click(t, c), []wantReply{tt.want})
 			}
 			if s := hs.meetings.stops(); len(s) != 0 {
 				t.Errorf("Stop calls = %v, want none", s)
@@ -181,7 +184,7 @@ func TestClickPermissionRevoked(t *testing.T) {
 				t.Errorf("Stop calls = %v, want none", s)
 			}
 			// Cancel needs no permission.
-			checkReplies(t, hs.click(t, click(ActionCancel, v)), []wantReply{{"Cancelled.", true, false}})
+			checkReplies(t, hs.click(t, click(ActionCancel, as(t, v, ActionCancel))), []wantReply{{"Cancelled.", true, false}})
 		})
 	}
 }
@@ -204,7 +207,7 @@ func TestClickSequences(t *testing.T) {
 			hs := newHarness(t, adminPolicy, nil, nil)
 			v := hs.prompt(t)
 			for i, a := range tt.actions {
-				checkReplies(t, hs.click(t, click(a, v)), tt.want[i])
+				checkReplies(t, hs.click(t, click(a, as(t, v, a))), tt.want[i])
 			}
 			if s := hs.meetings.stops(); len(s) != tt.stops {
 				t.Errorf("Stop calls = %v, want %d", s, tt.stops)
@@ -240,6 +243,7 @@ func TestClickConcurrent(t *testing.T) {
 				},
 			})
 			v := hs.prompt(t)
+			values := map[string]string{ActionEnd: v, ActionCancel: as(t, v, ActionCancel)}
 			const n = 50
 			outs := make([]*recordingReplier, n)
 			start := make(chan struct{}) // all click at once
@@ -252,7 +256,7 @@ func TestClickConcurrent(t *testing.T) {
 				}
 				wg.Go(func() {
 					<-start
-					hs.h.Click(context.Background(), click(action, v), outs[i])
+					hs.h.Click(context.Background(), click(action, values[action]), outs[i])
 				})
 			}
 			close(start)
@@ -308,17 +312,28 @@ func TestClickConcurrent(t *testing.T) {
 	}
 }
 
-// tamper returns the button value of a ticket written as raw JSON.
+// tamper returns the button value of a ticket written as raw JSON, signed
+// with the test key: what decode must refuse even when the signature holds.
 func tamper(json string) string {
-	return ticketPrefix + base64.RawURLEncoding.EncodeToString([]byte(json))
+	return sign(ticketPrefix + base64.RawURLEncoding.EncodeToString([]byte(json)))
+}
+
+// sign appends the test key's signature to body.
+func sign(body string) string {
+	return body + "." + base64.RawURLEncoding.EncodeToString(testSigner.mac(body))
 }
 
 const validNonce = "0123456789abcdef0123456789abcdef"
 
 // goodJSON is a ticket as encode writes it, issued at issued.
 func goodJSON(issued int64) string {
-	return `{"m":"914044873","t":"T0TEAM","u":"U0ALICE","i":` + strconv.FormatInt(issued, 10) +
+	return `{"a":"endmeeting_confirm","m":"914044873","t":"T0TEAM","u":"U0ALICE","i":` + strconv.FormatInt(issued, 10) +
 		`,"n":"` + validNonce + `","s":"Weekly sync"}`
+}
+
+// tamperBody is the unsigned body of goodJSON with old replaced by new.
+func tamperBody(good, old, new string) string {
+	return ticketPrefix + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(good, old, new, 1)))
 }
 
 // tamperedValues are button values that encode never writes, each a change
@@ -327,19 +342,36 @@ func tamperedValues(issued int64) []struct{ name, value string } {
 	good := goodJSON(issued)
 	valid := tamper(good)
 	i := `"i":` + strconv.FormatInt(issued, 10)
-	// JSON padded with spaces to 1499 bytes is 1999 characters of base64:
-	// a value of 2001 characters that decodes.
-	long := tamper(good + strings.Repeat(" ", 1499-len(good)))
+	body, mac := valid[:strings.LastIndexByte(valid, '.')], valid[strings.LastIndexByte(valid, '.')+1:]
+	// JSON padded with spaces to 1468 bytes is 1958 characters of base64: a
+	// signed value of 2001 characters that decodes.
+	long := tamper(good + strings.Repeat(" ", 1468-len(good)))
+	otherKey := newSigner([]byte(strings.Repeat("k", MinButtonKey)))
+	flipped := []byte(mac)
+	flipped[3] ^= 'A' ^ 'B'
 	return []struct{ name, value string }{
 		{"empty", ""},
 		{"prefix only", ticketPrefix},
 		{"no prefix", valid[len(ticketPrefix):]},
-		{"other version", "2." + valid[len(ticketPrefix):]},
-		{"other separator", "1," + valid[len(ticketPrefix):]},
-		{"bad base64", ticketPrefix + "!!!!"},
-		{"base64 padding", valid + "=="},
-		{"base64 truncated", valid[:len(valid)-5]},
-		{"base64 with a newline", valid[:20] + "\n" + valid[20:]},
+		{"other version", "3." + valid[len(ticketPrefix):]},
+		{"other separator", "2," + valid[len(ticketPrefix):]},
+		{"bad base64", sign(ticketPrefix + "!!!!")},
+		{"base64 padding", sign(body + "==")},
+		{"base64 truncated", sign(body[:len(body)-5])},
+		{"base64 with a newline", sign(body[:20] + "\n" + body[20:])},
+		{"unsigned, as before the upgrade", "1." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(good, `"a":"endmeeting_confirm",`, "", 1)))},
+		{"no signature", body},
+		{"empty signature", body + "."},
+		{"signature truncated", valid[:len(valid)-4]},
+		{"signature padded", valid + "=="},
+		{"signature flipped", body + "." + string(flipped)},
+		{"signature of another key", otherKey.encode(ticket{Action: ActionEnd, Meeting: testID, Team: testTeam, User: testUser, Issued: issued, Nonce: validNonce, Subject: testSubject})},
+		{"body tampered, signature kept", tamperBody(good, `"Weekly sync"`, `"Weekly synd"`) + "." + mac},
+		{"meeting swapped, signature kept", tamperBody(good, "914044873", "914083136") + "." + mac},
+		{"action swapped, signature kept", tamperBody(good, ActionEnd, ActionCancel) + "." + mac},
+		{"two signatures", valid + "." + mac},
+		{"unknown action", tamper(strings.Replace(good, ActionEnd, "endmeeting_confirm_all", 1))},
+		{"no action", tamper(strings.Replace(good, `"a":"endmeeting_confirm",`, "", 1))},
 		{"not JSON", tamper("hello")},
 		{"JSON null", tamper("null")},
 		{"JSON array", tamper("[]")},
@@ -379,8 +411,8 @@ func tamperedValues(issued int64) []struct{ name, value string } {
 func TestClickTampered(t *testing.T) {
 	issued := newFakeClock().Now().UnixMilli()
 	// The untampered value is good, so that each case tests its tampering.
-	if _, err := decodeTicket(tamper(goodJSON(issued))); err != nil {
-		t.Fatalf("decodeTicket(untampered) = %v", err)
+	if _, err := testSigner.decode(tamper(goodJSON(issued))); err != nil {
+		t.Fatalf("testSigner.decode(untampered) = %v", err)
 	}
 	cases := tamperedValues(issued)
 	cases = append(cases,

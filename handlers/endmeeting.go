@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -24,6 +25,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// ButtonKey signs the button values, so that a click is served only for
+	// a value the bot wrote. Every replica that may serve a click needs the
+	// same key, of at least MinButtonKey bytes. When empty, a random key
+	// serves this process only: prompts do not survive a restart.
+	ButtonKey []byte
 }
 
 // DefaultConfirmTimeout is the default of Config.ConfirmTimeout.
@@ -41,6 +47,7 @@ type EndMeeting struct {
 	log      *slog.Logger
 	now      func() time.Time
 	claims   *claims // prompts already answered
+	sign     signer
 }
 
 // New returns an EndMeeting for cfg.
@@ -52,6 +59,7 @@ func New(cfg Config) *EndMeeting {
 		timeout:  cfg.ConfirmTimeout,
 		log:      cfg.Logger,
 		now:      cfg.Now,
+		sign:     newSigner(cfg.ButtonKey),
 	}
 	if h.timeout <= 0 {
 		h.timeout = DefaultConfirmTimeout
@@ -82,17 +90,29 @@ func (h *EndMeeting) Sweep() {
 // answer is sent: it writes the audit record, which must not delay the ack.
 // done is never nil (a no-op when there is nothing to record).
 func (h *EndMeeting) Quick(cmd Command) (r Reply, done func(), ok bool) {
+	rec := record{
+		kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
+		actor: cmd.UserID, start: h.now(),
+	}
+	if h.outsider(cmd.caller(), &rec) {
+		return Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)}, func() { h.audit(context.Background(), rec) }, true
+	}
 	r, ok, err := quick(cmd)
 	if !ok || err == nil {
 		return r, func() {}, ok // a meeting ID (Command records it), or help
 	}
-	start := h.now()
-	return r, func() {
-		h.audit(context.Background(), record{
-			kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
-			actor: cmd.UserID, decision: DecisionInvalid, outcome: OutcomeNone, err: err, start: start,
-		})
-	}, true
+	rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, err
+	return r, func() { h.audit(context.Background(), rec) }, true
+}
+
+// outsider reports whether c comes from outside the organization the bot
+// serves, and then records the denial in rec.
+func (h *EndMeeting) outsider(c Caller, rec *record) bool {
+	if h.auth.policy.Org.Includes(c.TeamID, c.EnterpriseID) {
+		return false
+	}
+	rec.decision, rec.reason, rec.outcome = DecisionDenied, ReasonOtherOrg, OutcomeNone
+	return true
 }
 
 // quick is Quick without the audit record; err is why the text is not an ID.
@@ -120,6 +140,10 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 		actor: cmd.UserID, start: h.now(),
 	}
 	defer func() { h.audit(ctx, rec) }()
+	if h.outsider(cmd.caller(), &rec) {
+		h.reply(ctx, out, Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)})
+		return
+	}
 	if r, ok, err := quick(cmd); ok {
 		rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, err
 		h.reply(ctx, out, r)
@@ -132,7 +156,7 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 	}
 	id, _ := meeting.ParseID(text)
 	rec.meeting = id
-	d := h.auth.Authorize(ctx, cmd.TeamID, cmd.ChannelID, cmd.UserID)
+	d := h.auth.Authorize(ctx, cmd.caller())
 	rec.decide(d)
 	if !d.Allowed {
 		h.reply(ctx, out, Reply{Text: msgDenied(d, rec.ref)})
@@ -149,12 +173,14 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 	}
 	rec.outcome = OutcomePrompted
 	view := MeetingView{ID: id, Subject: conf.Subject, Start: conf.Start, End: conf.End}
-	value := h.newTicket(cmd.TeamID, cmd.UserID, id, conf.Subject).encode()
+	// Both buttons carry one ticket, each signed for its own action: one
+	// nonce, so that the claim lets one of them act.
+	t := h.newTicket(cmd.TeamID, cmd.UserID, id, conf.Subject)
 	h.reply(ctx, out, Reply{
 		Text: msgPrompt(view),
 		Prompt: &Prompt{Meeting: view, Actions: []Action{
-			{ID: ActionEnd, Label: labelEnd, Value: value, Danger: true, Confirm: confirmDialog(view)},
-			{ID: ActionCancel, Label: labelCancel, Value: value},
+			{ID: ActionEnd, Label: labelEnd, Value: h.value(t, ActionEnd), Danger: true, Confirm: confirmDialog(view)},
+			{ID: ActionCancel, Label: labelCancel, Value: h.value(t, ActionCancel)},
 		}},
 	})
 }
@@ -162,6 +188,12 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 // newTicket returns a fresh ticket for a button of the user's.
 func (h *EndMeeting) newTicket(team, user string, id meeting.ID, subject string) ticket {
 	return ticket{Meeting: id, Team: team, User: user, Issued: h.now().UnixMilli(), Nonce: newNonce(), Subject: subject}
+}
+
+// value returns the signed value of t for the button of action.
+func (h *EndMeeting) value(t ticket, action string) string {
+	t.Action = action
+	return h.sign.encode(t)
 }
 
 // meetingsFor returns the Huawei identity a decision acts with: the bot's
@@ -184,9 +216,11 @@ func (h *EndMeeting) prepare(ctx context.Context, d Decision, id meeting.ID) (me
 	return m.Prepare(ctx, id)
 }
 
-// Click serves a click on a button. For a prompt's buttons it checks, in
-// this order, that the prompt has not expired, that the clicker asked for it,
-// that the clicker is still allowed and that the prompt has not been
+// Click serves a click on a button. It first verifies the button's value:
+// the bot signed it, for this button's action. For a prompt's buttons it
+// then checks, in this order, that the clicker is of the served
+// organization, that the prompt has not expired, that the clicker asked for
+// it, that the clicker is still allowed and that the prompt has not been
 // answered; then it ends the meeting (or cancels) and reports to the clicker
 // and, on success, to the channel. A listed meeting's button leads to a
 // prompt, as if its ID had been typed.
@@ -195,14 +229,22 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		kind: "click", ref: newRef(), env: c.EnvelopeID, team: c.TeamID, channel: c.ChannelID,
 		actor: c.UserID, start: h.now(),
 	}
-	t, err := decodeTicket(c.Value)
-	if err != nil || (c.ActionID != ActionEnd && c.ActionID != ActionCancel && c.ActionID != ActionPick) {
-		rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, errBadTicket
+	t, err := h.sign.decode(c.Value)
+	if err == nil && t.Action != c.ActionID {
+		err = fmt.Errorf("%w: signed for %s, clicked as %s", errBadTicket, t.Action, printable(c.ActionID))
+	}
+	if err != nil {
+		rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, err
 		h.audit(ctx, rec)
 		h.reply(ctx, out, Reply{Text: msgBadButton, Replace: c.ActionID != ActionPick})
 		return
 	}
 	rec.meeting = t.Meeting
+	if h.outsider(c.caller(), &rec) {
+		h.audit(ctx, rec)
+		h.reply(ctx, out, Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)})
+		return
+	}
 	if age := h.now().Sub(t.issued()); age > h.timeout || age < -time.Minute {
 		rec.decision, rec.outcome = DecisionExpired, OutcomeNone
 		h.audit(ctx, rec)
@@ -210,7 +252,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		return
 	}
 	if c.UserID != t.User || (t.Team != "" && c.TeamID != t.Team) {
-		rec.decision, rec.reason, rec.outcome = DecisionDenied, "not_requester", OutcomeNone
+		rec.decision, rec.reason, rec.outcome = DecisionDenied, ReasonNotRequester, OutcomeNone
 		h.audit(ctx, rec)
 		h.reply(ctx, out, Reply{Text: msgNotRequester(t.User)})
 		return
@@ -218,7 +260,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	if c.ActionID == ActionPick {
 		// The same checks and prompt as a typed ID, in a new message, so
 		// the list stays for the other meetings.
-		h.Command(ctx, Command{EnvelopeID: c.EnvelopeID, TeamID: c.TeamID, ChannelID: c.ChannelID, UserID: c.UserID, Text: string(t.Meeting)}, out)
+		h.Command(ctx, Command{EnvelopeID: c.EnvelopeID, TeamID: c.TeamID, EnterpriseID: c.EnterpriseID, ChannelID: c.ChannelID, UserID: c.UserID, Text: string(t.Meeting)}, out)
 		return
 	}
 	defer func() { h.audit(ctx, rec) }()
@@ -232,7 +274,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		h.reply(ctx, out, Reply{Text: msgCancelled(t.Meeting), Replace: true})
 		return
 	}
-	d := h.auth.Authorize(ctx, c.TeamID, c.ChannelID, c.UserID)
+	d := h.auth.Authorize(ctx, c.caller())
 	rec.decide(d)
 	if !d.Allowed {
 		h.reply(ctx, out, Reply{Text: msgDenied(d, rec.ref), Replace: true})
@@ -296,4 +338,16 @@ func (h *EndMeeting) reply(ctx context.Context, out Replier, r Reply) {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "reply failed", slog.Bool("public", r.Public),
 			slog.Bool("replace", r.Replace), slog.String("error", err.Error()))
 	}
+}
+
+// printable returns s for the log, cut to 64 bytes, with anything but
+// printable ASCII replaced: a clicked action ID comes from outside.
+func printable(s string) string {
+	b := []byte(truncate(s, 64))
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			b[i] = '?'
+		}
+	}
+	return string(b)
 }

@@ -245,11 +245,29 @@ func newHarness(t *testing.T, p Policy, dir *fakeDirectory, m *fakeMeetings) *ha
 	hs := &harness{meetings: m, dir: dir, clock: newFakeClock(), log: &logBuffer{}}
 	hs.h = New(Config{
 		Meetings:   m,
-		Authorizer: newAuthorizer(p, dir, 0, 0),
+		Authorizer: testAuthorizer(p, dir, 0, 0),
 		Logger:     slog.New(slog.NewJSONHandler(hs.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:        hs.clock.Now,
+		ButtonKey:  testKey,
 	})
 	return hs
+}
+
+// testKey signs the button values of every harness; testSigner is its signer.
+var (
+	testKey    = []byte("test-button-key-0123456789abcdef")
+	testSigner = newSigner(testKey)
+)
+
+// testOrg is the organization the harnesses serve: testTeam.
+var testOrg = Org{TeamID: testTeam}
+
+// withOrg returns p serving testOrg unless it names an organization.
+func withOrg(p Policy) Policy {
+	if p.Org == (Org{}) {
+		p.Org = testOrg
+	}
+	return p
 }
 
 // adminPolicy lets testUser and otherUser end meetings without a look-up.
@@ -261,6 +279,18 @@ func command(text string) Command {
 
 func click(action, value string) Click {
 	return Click{EnvelopeID: "env-click-1", TeamID: testTeam, ChannelID: testChannel, UserID: testUser, ActionID: action, Value: value}
+}
+
+// as returns the value of the prompt's button for action, given the value
+// of another of its buttons: the same ticket, signed for action.
+func as(t *testing.T, v, action string) string {
+	t.Helper()
+	tk, err := testSigner.decode(v)
+	if err != nil {
+		t.Fatalf("as: %v", err)
+	}
+	tk.Action = action
+	return testSigner.encode(tk)
 }
 
 // prompt runs /endmeeting testID and returns the prompt's button value.
@@ -362,9 +392,10 @@ func newHostHarness(t *testing.T, p Policy, dir *fakeDirectory, m *fakeMeetings,
 	hs.h = New(Config{
 		Meetings:   hs.meetings,
 		AsUser:     as.AsUser,
-		Authorizer: newAuthorizer(p, hs.dir, 0, 0),
+		Authorizer: testAuthorizer(p, hs.dir, 0, 0),
 		Logger:     slog.New(slog.NewJSONHandler(hs.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:        hs.clock.Now,
+		ButtonKey:  testKey,
 	})
 	return hs
 }
@@ -379,3 +410,9 @@ var hostPolicy = Policy{
 
 // testHuaweiUser is the Huawei user testUser is for the host rule.
 const testHuaweiUser = "alice"
+
+// testAuthorizer is newAuthorizer with p serving testOrg unless p names an
+// organization.
+func testAuthorizer(p Policy, dir Directory, userTTL, groupTTL time.Duration) *Authorizer {
+	return newAuthorizer(withOrg(p), dir, userTTL, groupTTL)
+}

@@ -96,8 +96,8 @@ func TestAuthorizeHostRule(t *testing.T) {
 			if dir == nil {
 				dir = staticDirectory(users, map[string][]string{"S1": {testUser}})
 			}
-			a := newAuthorizer(tt.policy, dir, 0, 0)
-			got := a.Authorize(context.Background(), testTeam, testChannel, tt.user)
+			a := testAuthorizer(tt.policy, dir, 0, 0)
+			got := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: testChannel, UserID: tt.user})
 			if got.Allowed != tt.want.Allowed || got.Rule != tt.want.Rule || got.HuaweiUser != tt.want.HuaweiUser || got.Reason != tt.want.Reason {
 				t.Errorf("Authorize = %+v, want %+v", got, tt.want)
 			}
@@ -131,7 +131,8 @@ func TestHostIdentity(t *testing.T) {
 		{"host rule off", Policy{HostByEmail: true, HostMap: map[string]string{testUser: "x"}}, testTeam, "", "no_rule", false, 0, false},
 		{"map", Policy{HostRule: true, HostMap: map[string]string{testUser: "x"}}, testTeam, "x", "", false, 0, false},
 		{"email", Policy{HostRule: true, HostByEmail: true}, testTeam, "alice@example.com", "", false, 1, false},
-		{"email of another team", Policy{HostRule: true, HostByEmail: true}, "T0OTHER", "", "no_rule", false, 1, false},
+		{"request from another team", Policy{HostRule: true, HostByEmail: true}, "T0OTHER", "", "other_organization", false, 0, false},
+		{"map, request from another team", Policy{HostRule: true, HostMap: map[string]string{testUser: "x"}}, "T0OTHER", "", "other_organization", false, 0, false},
 		{"neither", Policy{HostRule: true}, testTeam, "", "no_host_identity", false, 0, false},
 		{"look-up fails", Policy{HostRule: true, HostByEmail: true}, testTeam, "", "lookup_failed", true, 1, true},
 	}
@@ -144,7 +145,7 @@ func TestHostIdentity(t *testing.T) {
 			before := d.calls()
 			// An admin rule does not matter to HostIdentity.
 			tt.policy.AdminUsers = []string{testUser}
-			hu, reason, err := newAuthorizer(tt.policy, d, 0, 0).HostIdentity(context.Background(), tt.team, testUser)
+			hu, reason, err := testAuthorizer(tt.policy, d, 0, 0).HostIdentity(context.Background(), Caller{TeamID: tt.team, UserID: testUser})
 			if hu != tt.hu || reason != tt.reason || (err != nil) != tt.wantErr {
 				t.Errorf("HostIdentity = %q, %q, %v; want %q, %q, error %v", hu, reason, err, tt.hu, tt.reason, tt.wantErr)
 			}
@@ -160,9 +161,9 @@ func TestHostIdentity(t *testing.T) {
 
 func TestAuthorizeHostEmailIsCached(t *testing.T) {
 	dir := staticDirectory([]User{{ID: testUser, TeamID: testTeam, Email: "alice@example.com"}}, nil)
-	a := NewAuthorizer(Policy{HostRule: true, HostByEmail: true}, dir)
+	a := NewAuthorizer(withOrg(Policy{HostRule: true, HostByEmail: true}), dir)
 	for range 2 {
-		if d := a.Authorize(context.Background(), testTeam, testChannel, testUser); d.HuaweiUser != "alice@example.com" {
+		if d := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: testChannel, UserID: testUser}); d.HuaweiUser != "alice@example.com" {
 			t.Fatalf("Authorize = %+v, want the host rule as alice@example.com", d)
 		}
 	}
@@ -332,7 +333,7 @@ func TestHostCommandWithoutAsUser(t *testing.T) {
 		for _, text := range []string{string(testID), ""} {
 			t.Run(tt.name+"/"+text, func(t *testing.T) {
 				hs := newHarness(t, hostPolicy, nil, nil)
-				hs.h = New(Config{Meetings: hs.meetings, AsUser: tt.as, Authorizer: newAuthorizer(hostPolicy, hs.dir, 0, 0),
+				hs.h = New(Config{ButtonKey: testKey, Meetings: hs.meetings, AsUser: tt.as, Authorizer: testAuthorizer(hostPolicy, hs.dir, 0, 0),
 					Logger: slog.New(slog.NewJSONHandler(hs.log, nil)), Now: hs.clock.Now})
 				out := &recordingReplier{}
 				hs.h.Command(context.Background(), command(text), out)
@@ -490,9 +491,9 @@ func TestHostClickOnAnotherReplica(t *testing.T) {
 	as := &fakeAsUser{}
 	log := &logBuffer{}
 	replica := func(hu string) *EndMeeting {
-		return New(Config{
+		return New(Config{ButtonKey: testKey,
 			Meetings: &fakeMeetings{}, AsUser: as.AsUser,
-			Authorizer: NewAuthorizer(Policy{HostRule: true, HostMap: map[string]string{testUser: hu}}, &fakeDirectory{}),
+			Authorizer: NewAuthorizer(withOrg(Policy{HostRule: true, HostMap: map[string]string{testUser: hu}}), &fakeDirectory{}),
 			Logger:     slog.New(slog.NewJSONHandler(log, nil)), Now: clock.Now,
 		})
 	}
@@ -574,10 +575,10 @@ func newHuaweiHarness(t *testing.T, p Policy, dir *fakeDirectory, client *meetin
 		dir = &fakeDirectory{}
 	}
 	hs := &harness{dir: dir, clock: newFakeClock(), log: &logBuffer{}}
-	hs.h = New(Config{
+	hs.h = New(Config{ButtonKey: testKey,
 		Meetings:   client,
 		AsUser:     ActAs(client),
-		Authorizer: newAuthorizer(p, dir, 0, 0),
+		Authorizer: testAuthorizer(p, dir, 0, 0),
 		Logger:     slog.New(slog.NewJSONHandler(hs.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:        hs.clock.Now,
 	})

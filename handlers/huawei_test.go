@@ -64,7 +64,7 @@ func TestWithFakeHuawei(t *testing.T) {
 				t.Fatal(err)
 			}
 			log := &logBuffer{}
-			h := New(Config{Meetings: client, Authorizer: newAuthorizer(adminPolicy, &fakeDirectory{}, 0, 0),
+			h := New(Config{ButtonKey: testKey, Meetings: client, Authorizer: testAuthorizer(adminPolicy, &fakeDirectory{}, 0, 0),
 				Logger: slog.New(slog.NewJSONHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 
 			out := &recordingReplier{}

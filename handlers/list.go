@@ -12,21 +12,21 @@ const (
 // that Huawei says they host, or with all, every meeting in progress (admins
 // only), each with a button that leads to the usual prompt.
 func (h *EndMeeting) list(ctx context.Context, cmd Command, all bool, rec *record, out Replier) {
-	d := h.auth.Authorize(ctx, cmd.TeamID, cmd.ChannelID, cmd.UserID)
+	d := h.auth.Authorize(ctx, cmd.caller())
 	rec.decide(d)
 	if !d.Allowed {
 		h.reply(ctx, out, Reply{Text: msgDenied(d, rec.ref)})
 		return
 	}
 	if all && d.Rule == RuleHost {
-		rec.decision, rec.reason, rec.outcome = DecisionDenied, "not_admin", OutcomeNone
+		rec.decision, rec.reason, rec.outcome = DecisionDenied, ReasonNotAdmin, OutcomeNone
 		h.reply(ctx, out, Reply{Text: msgListAllAdminsOnly(rec.ref)})
 		return
 	}
 	if !all && d.Rule != RuleHost {
 		// An admin lists their own meetings as their own Huawei user, if
 		// the host rule knows who that is.
-		hu, _, err := h.auth.HostIdentity(ctx, cmd.TeamID, cmd.UserID)
+		hu, _, err := h.auth.HostIdentity(ctx, cmd.caller())
 		if err != nil || hu == "" || h.asUser == nil {
 			rec.outcome = OutcomeNone
 			h.reply(ctx, out, Reply{Text: msgListAdminHint()})
@@ -70,7 +70,7 @@ func (h *EndMeeting) list(ctx context.Context, cmd Command, all bool, rec *recor
 		r.Choices = append(r.Choices, Choice{
 			Meeting: view,
 			Text:    msgChoice(view),
-			Action:  Action{ID: ActionPick, Label: labelPick, Value: h.newTicket(cmd.TeamID, cmd.UserID, c.ID, c.Subject).encode()},
+			Action:  Action{ID: ActionPick, Label: labelPick, Value: h.value(h.newTicket(cmd.TeamID, cmd.UserID, c.ID, c.Subject), ActionPick)},
 		})
 	}
 	if more := count - len(r.Choices); more > 0 {

@@ -86,7 +86,7 @@ func checkChoices(t *testing.T, hs *harness, rs []Reply, header string, ids []me
 		if a.ID != ActionPick || a.Label != labelPick || a.Danger || a.Confirm != nil {
 			t.Errorf("choice button = %+v, want End meeting…, no style, no dialog", a)
 		}
-		tk, err := decodeTicket(a.Value)
+		tk, err := testSigner.decode(a.Value)
 		if err != nil {
 			t.Errorf("choice %s: decodeTicket = %v", c.Meeting.ID, err)
 			continue
@@ -444,8 +444,8 @@ func TestPickClick(t *testing.T) {
 		}
 		for i := range min(len(p.Prompt.Actions), len(c.Prompt.Actions)) {
 			pa, ca := p.Prompt.Actions[i], c.Prompt.Actions[i]
-			pt, perr := decodeTicket(pa.Value)
-			ct, cerr := decodeTicket(ca.Value)
+			pt, perr := testSigner.decode(pa.Value)
+			ct, cerr := testSigner.decode(ca.Value)
 			pt.Nonce, ct.Nonce = "", ""
 			sameConfirm := (pa.Confirm == nil) == (ca.Confirm == nil) && (pa.Confirm == nil || *pa.Confirm == *ca.Confirm)
 			if perr != nil || cerr != nil || pt != ct || pa.ID != ca.ID || pa.Label != ca.Label || pa.Danger != ca.Danger || !sameConfirm {
@@ -478,11 +478,11 @@ func TestPickClick(t *testing.T) {
 		checkReplies(t, hs.click(t, c), []wantReply{{msgNotRequester(testUser), false, false}})
 		c = click(ActionPick, v)
 		c.TeamID = "T0OTHER"
-		checkReplies(t, hs.click(t, c), []wantReply{{msgNotRequester(testUser), false, false}})
+		checkReplies(t, hs.click(t, c), []wantReply{{msgOtherOrg, false, false}})
 		checkAudits(t, hs.log, []map[string]string{
 			{"kind": "command", "outcome": "listed"},
 			{"kind": "click", "decision": "denied", "reason": "not_requester", "outcome": "none", "actor": otherUser},
-			{"kind": "click", "decision": "denied", "reason": "not_requester", "outcome": "none"},
+			{"kind": "click", "decision": "denied", "reason": "other_organization", "outcome": "none"},
 		})
 	})
 	t.Run("twice", func(t *testing.T) {
@@ -522,7 +522,7 @@ func TestPickClickNeedsPermission(t *testing.T) {
 	on := &onlineRecorder{}
 	as := &fakeAsUser{NewFn: func(string) *fakeMeetings { return &fakeMeetings{OnlineFn: on.Online} }}
 	hs := newHostHarness(t, Policy{HostRule: true, HostByEmail: true}, md.fake(), nil, as)
-	v := hs.h.newTicket(testTeam, testUser, testID, testSubject).encode()
+	v := hs.h.value(hs.h.newTicket(testTeam, testUser, testID, testSubject), ActionPick)
 	md.set("")
 	rs := hs.click(t, click(ActionPick, v))
 	checkReplies(t, rs, []wantReply{{"does not know your Huawei Cloud Meeting account", false, false}})

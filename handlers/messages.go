@@ -30,11 +30,13 @@ func msgBadID(err error) string {
 
 func msgDenied(d Decision, ref string) string {
 	switch d.Reason {
-	case "channel":
+	case ReasonOtherOrg:
+		return withRef(msgOtherOrg, ref)
+	case ReasonChannel:
 		return withRef("`/endmeeting` is not enabled in this channel.", ref)
-	case "lookup_failed":
+	case ReasonLookupFailed:
 		return withRef("I could not check your permission just now, so nothing was done. Try again in a minute, or ask the bot's operator.", ref)
-	case "no_host_identity":
+	case ReasonNoHostIdentity:
 		return withRef("You can end only meetings you host, and the bot does not know your Huawei Cloud Meeting account: "+
 			"add your work email to your Slack profile, or ask the bot's operator to map your Slack account (ENDMEETING_HOST_MAP).", ref)
 	}
@@ -127,6 +129,8 @@ func msgListAllAdminsOnly(ref string) string {
 }
 
 const msgBadButton = "This button is not valid any more. Type `/endmeeting &lt;meeting-id&gt;` again."
+
+const msgOtherOrg = "This bot serves only its own organization's members, so nothing was done."
 
 const msgBusy = "meetingbot is busy right now; nothing was done. Try again in a minute."
 

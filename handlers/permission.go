@@ -21,13 +21,69 @@ type Directory interface {
 // User is what the permission rules need of a Slack user.
 type User struct {
 	ID, TeamID   string
+	EnterpriseID string // the user's Enterprise Grid organization, if any
+	// Stranger marks a user of another organization whom Slack shows
+	// through a shared channel (users.info's is_stranger).
+	Stranger     bool
 	Admin, Owner bool // workspace admin, owner or primary owner
 	Deleted      bool
 	Email        string
 }
 
+// Org is the Slack organization the bot serves: the workspace of its bot
+// token, and on Enterprise Grid the enterprise it belongs to. The transport
+// learns it from Slack (auth.test) before it takes any request.
+type Org struct {
+	TeamID       string
+	EnterpriseID string // empty outside Enterprise Grid
+	// EnterpriseInstall marks an org-wide install, which serves every
+	// workspace of the enterprise.
+	EnterpriseInstall bool
+}
+
+// Includes reports whether a request sent from team (of enterprise, on
+// Enterprise Grid) comes from inside o. An Org that knows neither ID
+// includes nothing.
+func (o Org) Includes(team, enterprise string) bool {
+	switch {
+	case o.EnterpriseInstall:
+		return o.EnterpriseID != "" && enterprise == o.EnterpriseID
+	case o.TeamID == "":
+		return false
+	case enterprise != "" && enterprise != o.EnterpriseID:
+		return false // another enterprise, or one where o is none
+	}
+	return team == o.TeamID
+}
+
+// member reports whether u, as users.info shows them, belongs to o: not a
+// stranger seen through a shared channel, and of o's enterprise on
+// Enterprise Grid (where a member's home workspace may be another of its
+// workspaces), else of o's workspace.
+func (o Org) member(u User) bool {
+	switch {
+	case u.Stranger:
+		return false
+	case o.EnterpriseID != "" && u.EnterpriseID != "":
+		return u.EnterpriseID == o.EnterpriseID
+	case o.EnterpriseInstall:
+		return false // an org-wide install knows its members by enterprise
+	}
+	return o.TeamID != "" && u.TeamID == o.TeamID
+}
+
+// Caller is who sent a command or click, and from where, as the transport
+// received it.
+type Caller struct {
+	TeamID, EnterpriseID, ChannelID, UserID string
+}
+
 // Policy is who may end meetings, by Slack ID only: names change, IDs do not.
 type Policy struct {
+	// Org is the organization served; requests and users from outside it
+	// are refused, whatever rule would otherwise allow them.
+	Org Org
+
 	AdminUsers           []string // user IDs that may end any meeting
 	AdminGroups          []string // user-group IDs whose members may end any meeting
 	AllowWorkspaceAdmins bool     // workspace admins and owners may end any meeting
@@ -123,12 +179,22 @@ type Decision struct {
 	Rule    string // the rule that allowed, when Allowed
 	// HuaweiUser is the Huawei user to act as, for RuleHost.
 	HuaweiUser string
-	// Reason says why a caller was denied: "channel", "no_rule",
-	// "no_host_identity" or "lookup_failed".
+	// Reason says why a caller was denied: one of the Reason constants.
 	Reason string
-	// Err is the look-up failure behind a "lookup_failed" denial, for the log.
+	// Err is the look-up failure behind a ReasonLookupFailed denial, for the log.
 	Err error
 }
+
+// The reasons for a denial, as the audit log names them.
+const (
+	ReasonOtherOrg       = "other_organization" // the request or the user is not of the served organization
+	ReasonChannel        = "channel"            // the command is not enabled in the channel
+	ReasonNoRule         = "no_rule"            // no rule allows the caller
+	ReasonNoHostIdentity = "no_host_identity"   // the host rule knows no Huawei user for the caller
+	ReasonLookupFailed   = "lookup_failed"      // a Slack look-up failed, so nothing could allow
+	ReasonNotRequester   = "not_requester"      // the clicker did not ask for the prompt
+	ReasonNotAdmin       = "not_admin"          // listing every meeting needs an admin rule
+)
 
 // Authorizer applies a Policy. It caches look-ups for a short while, so a
 // command and its click cost one look-up.
@@ -163,16 +229,21 @@ func newAuthorizer(p Policy, dir Directory, userTTL, groupTTL time.Duration) *Au
 	return a
 }
 
-// Authorize decides whether user (of team) may end meetings from channel.
-// Deny by default: a look-up that fails allows nothing, and when no rule
-// allows, the failure is the reason given. The admin rules come first; the
-// host rule allows only what Huawei lets the caller's own user do.
-func (a *Authorizer) Authorize(ctx context.Context, team, channel, user string) Decision {
-	if user == "" {
-		return Decision{Reason: "no_rule"}
+// Authorize decides whether c may end meetings from c's channel. Deny by
+// default: a request from outside the served organization, or a look-up that
+// fails, allows nothing, and when no rule allows, the failure is the reason
+// given. The admin rules come first; the host rule allows only what Huawei
+// lets the caller's own user do.
+func (a *Authorizer) Authorize(ctx context.Context, c Caller) Decision {
+	user := c.UserID
+	if !a.policy.Org.Includes(c.TeamID, c.EnterpriseID) {
+		return Decision{Reason: ReasonOtherOrg}
 	}
-	if len(a.policy.Channels) > 0 && !slices.Contains(a.policy.Channels, channel) {
-		return Decision{Reason: "channel"}
+	if user == "" {
+		return Decision{Reason: ReasonNoRule}
+	}
+	if len(a.policy.Channels) > 0 && !slices.Contains(a.policy.Channels, c.ChannelID) {
+		return Decision{Reason: ReasonChannel}
 	}
 	if slices.Contains(a.policy.AdminUsers, user) {
 		return Decision{Allowed: true, Rule: RuleAdminUser}
@@ -193,45 +264,57 @@ func (a *Authorizer) Authorize(ctx context.Context, team, channel, user string) 
 		switch {
 		case err != nil:
 			failed = errors.Join(failed, fmt.Errorf("%w: user %s: %w", errSlackLookup, user, err))
-		case u.Deleted || u.ID != user || (team != "" && u.TeamID != "" && u.TeamID != team):
+		case !a.ours(u, user):
 		case u.Admin || u.Owner:
 			return Decision{Allowed: true, Rule: RuleWorkspaceAdmin}
 		}
 	}
 	// The host rule gives no power of the bot's: Huawei judges the caller
 	// as their own user. So it may allow even when an admin look-up failed.
-	hu, reason, err := a.HostIdentity(ctx, team, user)
+	hu, reason, err := a.HostIdentity(ctx, c)
 	if err == nil && hu != "" {
 		return Decision{Allowed: true, Rule: RuleHost, HuaweiUser: hu}
 	}
 	if failed != nil || err != nil {
-		return Decision{Reason: "lookup_failed", Err: errors.Join(failed, err)}
+		return Decision{Reason: ReasonLookupFailed, Err: errors.Join(failed, err)}
 	}
 	return Decision{Reason: reason}
 }
 
-// HostIdentity returns the Huawei user that a Slack user is for the host
-// rule: from the host map, or else from their Slack profile email. When
-// there is none, reason says why ("no_rule" when the host rule is off,
-// "no_host_identity", or "lookup_failed" with err).
-func (a *Authorizer) HostIdentity(ctx context.Context, team, user string) (huaweiUser, reason string, err error) {
-	if !a.policy.HostRule {
-		return "", "no_rule", nil
+// ours reports whether u, the users.info answer for id, is a live member
+// of the served organization.
+func (a *Authorizer) ours(u User, id string) bool {
+	return !u.Deleted && u.ID == id && a.policy.Org.member(u)
+}
+
+// HostIdentity returns the Huawei user that the Slack user c is for the
+// host rule: from the host map, or else from their Slack profile email,
+// never for a request or a user from outside the served organization (an
+// outsider's email is set by their own organization). When there is none,
+// reason says why (ReasonNoRule when the host rule is off,
+// ReasonOtherOrg, ReasonNoHostIdentity, or ReasonLookupFailed with err).
+func (a *Authorizer) HostIdentity(ctx context.Context, c Caller) (huaweiUser, reason string, err error) {
+	user := c.UserID
+	switch {
+	case !a.policy.HostRule:
+		return "", ReasonNoRule, nil
+	case !a.policy.Org.Includes(c.TeamID, c.EnterpriseID):
+		return "", ReasonOtherOrg, nil
 	}
 	if hu, ok := a.policy.HostMap[user]; ok {
 		return hu, "", nil
 	}
 	if !a.policy.HostByEmail {
-		return "", "no_host_identity", nil
+		return "", ReasonNoHostIdentity, nil
 	}
 	u, err := a.user(ctx, user)
 	switch {
 	case err != nil:
-		return "", "lookup_failed", fmt.Errorf("%w: user %s: %w", errSlackLookup, user, err)
-	case u.Deleted || u.ID != user || (team != "" && u.TeamID != "" && u.TeamID != team):
-		return "", "no_rule", nil
+		return "", ReasonLookupFailed, fmt.Errorf("%w: user %s: %w", errSlackLookup, user, err)
+	case !a.ours(u, user):
+		return "", ReasonNoRule, nil
 	case !huaweiUserID(u.Email):
-		return "", "no_host_identity", nil
+		return "", ReasonNoHostIdentity, nil
 	}
 	return u.Email, "", nil
 }

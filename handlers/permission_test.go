@@ -14,7 +14,8 @@ func TestAuthorize(t *testing.T) {
 	deleted := User{ID: "U8", TeamID: testTeam, Admin: true, Deleted: true}
 	foreign := User{ID: "U9", TeamID: "T0OTHER", Admin: true}
 	noTeam := User{ID: "U10", Admin: true}
-	users := []User{admin, owner, member, deleted, foreign, noTeam}
+	stranger := User{ID: "U11", TeamID: testTeam, Admin: true, Stranger: true}
+	users := []User{admin, owner, member, deleted, foreign, noTeam, stranger}
 	groups := map[string][]string{
 		"S1":  {"U7", "U50"},
 		"S12": {"U5", "U8"},
@@ -47,10 +48,18 @@ func TestAuthorize(t *testing.T) {
 			Decision{Allowed: true, Rule: RuleWorkspaceAdmin}},
 		{"workspace owner", Policy{AllowWorkspaceAdmins: true}, nil, testTeam, testChannel, "U6",
 			Decision{Allowed: true, Rule: RuleWorkspaceAdmin}},
+		// Deny on doubt: a request or a user whose organization is not known
+		// to be ours is not served.
 		{"workspace admin without a team in the request", Policy{AllowWorkspaceAdmins: true}, nil, "", testChannel, "U5",
-			Decision{Allowed: true, Rule: RuleWorkspaceAdmin}},
+			Decision{Reason: ReasonOtherOrg}},
 		{"workspace admin whose team Slack did not say", Policy{AllowWorkspaceAdmins: true}, nil, testTeam, testChannel, "U10",
-			Decision{Allowed: true, Rule: RuleWorkspaceAdmin}},
+			Decision{Reason: ReasonNoRule}},
+		{"admin user in a request from another team", Policy{AdminUsers: []string{"U123"}}, nil, "T0OTHER", testChannel, "U123",
+			Decision{Reason: ReasonOtherOrg}},
+		{"admin group member in a request from another team", Policy{AdminGroups: []string{"S1"}}, nil, "T0OTHER", testChannel, "U7",
+			Decision{Reason: ReasonOtherOrg}},
+		{"workspace admin who is a stranger", Policy{AllowWorkspaceAdmins: true}, nil, testTeam, testChannel, "U11",
+			Decision{Reason: ReasonNoRule}},
 
 		{"empty policy denies", Policy{}, nil, testTeam, testChannel, "U5", Decision{Reason: "no_rule"}},
 		{"empty user denies", Policy{AdminUsers: []string{"U123"}, AllowWorkspaceAdmins: true}, nil, testTeam, testChannel, "",
@@ -117,8 +126,8 @@ func TestAuthorize(t *testing.T) {
 			if dir == nil {
 				dir = staticDirectory(users, groups)
 			}
-			a := newAuthorizer(tt.policy, dir, 0, 0)
-			got := a.Authorize(context.Background(), tt.team, tt.channel, tt.user)
+			a := testAuthorizer(tt.policy, dir, 0, 0)
+			got := a.Authorize(context.Background(), Caller{TeamID: tt.team, ChannelID: tt.channel, UserID: tt.user})
 			if got.Allowed != tt.want.Allowed || got.Rule != tt.want.Rule || got.Reason != tt.want.Reason {
 				t.Errorf("Authorize = %+v, want %+v", got, tt.want)
 			}
@@ -134,8 +143,8 @@ func TestAuthorize(t *testing.T) {
 
 func TestAuthorizeAsksOnlyForConfiguredGroups(t *testing.T) {
 	dir := staticDirectory(nil, map[string][]string{"S1": {"U7"}, "S12": {"U5"}})
-	a := newAuthorizer(Policy{AdminGroups: []string{"S1"}}, dir, 0, 0)
-	if d := a.Authorize(context.Background(), testTeam, testChannel, "U5"); d.Allowed {
+	a := testAuthorizer(Policy{AdminGroups: []string{"S1"}}, dir, 0, 0)
+	if d := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: testChannel, UserID: "U5"}); d.Allowed {
 		t.Fatalf("Authorize = %+v, want denied", d)
 	}
 	if !slices.Equal(dir.groupsAsked, []string{"S1"}) {
@@ -145,11 +154,11 @@ func TestAuthorizeAsksOnlyForConfiguredGroups(t *testing.T) {
 
 func TestAuthorizeChannelAndAdminUserNeedNoLookup(t *testing.T) {
 	dir := &fakeDirectory{}
-	a := newAuthorizer(Policy{AdminUsers: []string{"U1"}, AdminGroups: []string{"S1"}, AllowWorkspaceAdmins: true, Channels: []string{"C1"}}, dir, 0, 0)
-	if d := a.Authorize(context.Background(), testTeam, "C2", "U2"); d.Reason != "channel" {
+	a := testAuthorizer(Policy{AdminUsers: []string{"U1"}, AdminGroups: []string{"S1"}, AllowWorkspaceAdmins: true, Channels: []string{"C1"}}, dir, 0, 0)
+	if d := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: "C2", UserID: "U2"}); d.Reason != "channel" {
 		t.Errorf("Authorize from another channel = %+v, want denied for the channel", d)
 	}
-	if d := a.Authorize(context.Background(), testTeam, "C1", "U1"); d.Rule != RuleAdminUser {
+	if d := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: "C1", UserID: "U1"}); d.Rule != RuleAdminUser {
 		t.Errorf("Authorize admin user = %+v, want allowed as admin user", d)
 	}
 	if n := dir.calls(); n != 0 {
@@ -158,8 +167,8 @@ func TestAuthorizeChannelAndAdminUserNeedNoLookup(t *testing.T) {
 }
 
 func TestAuthorizeLookupErrorIsKept(t *testing.T) {
-	a := newAuthorizer(Policy{AdminGroups: []string{"S1"}, AllowWorkspaceAdmins: true}, &fakeDirectory{}, 0, 0)
-	d := a.Authorize(context.Background(), testTeam, testChannel, "U7")
+	a := testAuthorizer(Policy{AdminGroups: []string{"S1"}, AllowWorkspaceAdmins: true}, &fakeDirectory{}, 0, 0)
+	d := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: testChannel, UserID: "U7"})
 	if !errors.Is(d.Err, errLookup) {
 		t.Errorf("Authorize err = %v, want it to wrap %v", d.Err, errLookup)
 	}
@@ -174,19 +183,19 @@ func TestAuthorizeCache(t *testing.T) {
 		dir                  func() *fakeDirectory
 		wantUsers, wantGroup int32
 	}{
-		{"default caches", func(d Directory) *Authorizer { return NewAuthorizer(policy, d) },
+		{"default caches", func(d Directory) *Authorizer { return NewAuthorizer(withOrg(policy), d) },
 			func() *fakeDirectory { return staticDirectory([]User{member}, map[string][]string{"S1": {"U1"}}) }, 1, 1},
-		{"zero TTL caches nothing", func(d Directory) *Authorizer { return newAuthorizer(policy, d, 0, 0) },
+		{"zero TTL caches nothing", func(d Directory) *Authorizer { return testAuthorizer(policy, d, 0, 0) },
 			func() *fakeDirectory { return staticDirectory([]User{member}, map[string][]string{"S1": {"U1"}}) }, 2, 2},
-		{"failures are not cached", func(d Directory) *Authorizer { return NewAuthorizer(policy, d) },
+		{"failures are not cached", func(d Directory) *Authorizer { return NewAuthorizer(withOrg(policy), d) },
 			func() *fakeDirectory { return &fakeDirectory{} }, 2, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := tt.dir()
 			a := tt.auth(dir)
-			first := a.Authorize(context.Background(), testTeam, testChannel, "U7")
-			second := a.Authorize(context.Background(), testTeam, testChannel, "U7")
+			first := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: testChannel, UserID: "U7"})
+			second := a.Authorize(context.Background(), Caller{TeamID: testTeam, ChannelID: testChannel, UserID: "U7"})
 			if first.Allowed != second.Allowed || first.Rule != second.Rule || first.Reason != second.Reason {
 				t.Errorf("decisions differ: %+v then %+v", first, second)
 			}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -9,13 +10,15 @@ import (
 )
 
 func TestTicketRoundTrip(t *testing.T) {
-	base := ticket{Meeting: testID, Team: testTeam, User: testUser, Issued: 1741944413000, Nonce: validNonce, Subject: testSubject}
+	base := ticket{Action: ActionEnd, Meeting: testID, Team: testTeam, User: testUser, Issued: 1741944413000, Nonce: validNonce, Subject: testSubject}
 	tests := []struct {
 		name string
 		edit func(*ticket)
 	}{
 		{"typical", func(*ticket) {}},
 		{"no team", func(t *ticket) { t.Team = "" }},
+		{"cancel", func(t *ticket) { t.Action = ActionCancel }},
+		{"pick", func(t *ticket) { t.Action = ActionPick }},
 		{"no subject", func(t *ticket) { t.Subject = "" }},
 		{"Enterprise Grid IDs", func(t *ticket) { t.Team, t.User = "E0ORG", "W012ABCDEF" }},
 		{"longest IDs", func(t *ticket) {
@@ -34,13 +37,13 @@ func TestTicketRoundTrip(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			want := base
 			tt.edit(&want)
-			v := want.encode()
+			v := testSigner.encode(want)
 			if !strings.HasPrefix(v, ticketPrefix) || len(v) > maxTicketValue {
 				t.Errorf("encode() = %q: want the prefix and at most %d bytes", v, maxTicketValue)
 			}
-			got, err := decodeTicket(v)
+			got, err := testSigner.decode(v)
 			if err != nil {
-				t.Fatalf("decodeTicket(encode()) = %v", err)
+				t.Fatalf("testSigner.decode(encode()) = %v", err)
 			}
 			if got != want {
 				t.Errorf("round trip = %+v, want %+v", got, want)
@@ -72,10 +75,10 @@ func TestTicketSubjectTruncated(t *testing.T) {
 			if want == "" {
 				want = tt.subject
 			}
-			v := ticket{Meeting: testID, User: testUser, Issued: 1, Nonce: validNonce, Subject: tt.subject}.encode()
-			got, err := decodeTicket(v)
+			v := testSigner.encode(ticket{Action: ActionEnd, Meeting: testID, User: testUser, Issued: 1, Nonce: validNonce, Subject: tt.subject})
+			got, err := testSigner.decode(v)
 			if err != nil {
-				t.Fatalf("decodeTicket(encode()) = %v: a prompt whose buttons never work", err)
+				t.Fatalf("testSigner.decode(encode()) = %v: a prompt whose buttons never work", err)
 			}
 			if got.Subject != want {
 				t.Errorf("subject = %q (%d bytes), want %q", got.Subject, len(got.Subject), want)
@@ -89,14 +92,14 @@ func TestTicketSubjectTruncated(t *testing.T) {
 
 func TestDecodeTicketRejects(t *testing.T) {
 	issued := int64(1741944413000)
-	if _, err := decodeTicket(tamper(goodJSON(issued))); err != nil {
-		t.Fatalf("decodeTicket(untampered) = %v", err)
+	if _, err := testSigner.decode(tamper(goodJSON(issued))); err != nil {
+		t.Fatalf("testSigner.decode(untampered) = %v", err)
 	}
 	for _, tt := range tamperedValues(issued) {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, err := decodeTicket(tt.value); err == nil {
-				t.Errorf("decodeTicket(%q) = %+v, want an error", tt.value, got)
-			} else if err != errBadTicket {
+			if got, err := testSigner.decode(tt.value); err == nil {
+				t.Errorf("testSigner.decode(%q) = %+v, want an error", tt.value, got)
+			} else if !errors.Is(err, errBadTicket) {
 				t.Errorf("decodeTicket error = %v, want errBadTicket", err)
 			}
 		})
@@ -106,11 +109,13 @@ func TestDecodeTicketRejects(t *testing.T) {
 func TestTicketFieldsValidated(t *testing.T) {
 	// What encode writes from bad fields is refused, so that a ticket made
 	// from a bad command cannot be served either.
-	base := ticket{Meeting: testID, Team: testTeam, User: testUser, Issued: 1, Nonce: validNonce}
+	base := ticket{Action: ActionEnd, Meeting: testID, Team: testTeam, User: testUser, Issued: 1, Nonce: validNonce}
 	tests := []struct {
 		name string
 		edit func(*ticket)
 	}{
+		{"action unknown", func(t *ticket) { t.Action = "endmeeting_confirm_all" }},
+		{"action empty", func(t *ticket) { t.Action = "" }},
 		{"meeting not canonical", func(t *ticket) { t.Meeting = "914-044-873" }},
 		{"meeting empty", func(t *ticket) { t.Meeting = "" }},
 		{"meeting 21 digits", func(t *ticket) { t.Meeting = meeting.ID(strings.Repeat("1", 21)) }},
@@ -124,7 +129,7 @@ func TestTicketFieldsValidated(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tk := base
 			tt.edit(&tk)
-			if got, err := decodeTicket(tk.encode()); err == nil {
+			if got, err := testSigner.decode(testSigner.encode(tk)); err == nil {
 				t.Errorf("decodeTicket accepted %+v", got)
 			}
 		})
@@ -146,26 +151,26 @@ func TestNewNonce(t *testing.T) {
 }
 
 func FuzzDecodeTicket(f *testing.F) {
-	good := ticket{Meeting: testID, Team: testTeam, User: testUser, Issued: 1741944413000, Nonce: validNonce, Subject: testSubject}
-	f.Add(good.encode())
-	f.Add(ticket{Meeting: "123456", User: "W1234", Issued: 1, Nonce: validNonce}.encode())
-	f.Add(ticket{Meeting: testID, User: testUser, Issued: 1, Nonce: validNonce, Subject: strings.Repeat("語", 100)}.encode())
+	good := ticket{Action: ActionEnd, Meeting: testID, Team: testTeam, User: testUser, Issued: 1741944413000, Nonce: validNonce, Subject: testSubject}
+	f.Add(testSigner.encode(good))
+	f.Add(testSigner.encode(ticket{Action: ActionEnd, Meeting: "123456", User: "W1234", Issued: 1, Nonce: validNonce}))
+	f.Add(testSigner.encode(ticket{Action: ActionEnd, Meeting: testID, User: testUser, Issued: 1, Nonce: validNonce, Subject: strings.Repeat("語", 100)}))
 	for _, tt := range tamperedValues(good.Issued) {
 		f.Add(tt.value)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		got, err := decodeTicket(v)
+		got, err := testSigner.decode(v)
 		if err != nil {
 			if got != (ticket{}) {
-				t.Errorf("decodeTicket(%q) = %+v with error %v, want the zero ticket", v, got, err)
+				t.Errorf("testSigner.decode(%q) = %+v with error %v, want the zero ticket", v, got, err)
 			}
 			return
 		}
-		again := got.encode()
+		again := testSigner.encode(got)
 		if again != v {
 			t.Errorf("decodeTicket accepted %q, which encode writes as %q", v, again)
 		}
-		back, err := decodeTicket(again)
+		back, err := testSigner.decode(again)
 		if err != nil || back != got {
 			t.Errorf("re-encoded %+v decodes to %+v, %v", got, back, err)
 		}

@@ -10,21 +10,31 @@ import (
 
 // Command is a slash command as the handlers see it.
 type Command struct {
-	EnvelopeID string // the transport's ID of the request, for the audit log
-	TeamID     string
-	ChannelID  string
-	UserID     string
-	Text       string // what follows the command
+	EnvelopeID   string // the transport's ID of the request, for the audit log
+	TeamID       string
+	EnterpriseID string // on Enterprise Grid
+	ChannelID    string
+	UserID       string
+	Text         string // what follows the command
+}
+
+func (c Command) caller() Caller {
+	return Caller{TeamID: c.TeamID, EnterpriseID: c.EnterpriseID, ChannelID: c.ChannelID, UserID: c.UserID}
 }
 
 // Click is a click on one of a prompt's buttons.
 type Click struct {
-	EnvelopeID string
-	TeamID     string
-	ChannelID  string
-	UserID     string
-	ActionID   string // ActionEnd, ActionCancel or ActionPick
-	Value      string // the button's value, as the prompt set it
+	EnvelopeID   string
+	TeamID       string
+	EnterpriseID string // on Enterprise Grid
+	ChannelID    string
+	UserID       string
+	ActionID     string // ActionEnd, ActionCancel or ActionPick
+	Value        string // the button's value, as the prompt set it
+}
+
+func (c Click) caller() Caller {
+	return Caller{TeamID: c.TeamID, EnterpriseID: c.EnterpriseID, ChannelID: c.ChannelID, UserID: c.UserID}
 }
 
 // The action IDs of the buttons.

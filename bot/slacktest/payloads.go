@@ -3,6 +3,7 @@ package slacktest
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +25,9 @@ type SlashCommand struct {
 	Command string
 	// Text is what follows the command.
 	Text string
+	// EnterpriseID is the sender's Enterprise Grid organization; default
+	// Config.EnterpriseID when TeamID is left to its default too.
+	EnterpriseID string
 }
 
 // slashPayload is a slash_commands payload in Slack's field order.
@@ -31,6 +35,8 @@ type slashPayload struct {
 	Token               string `json:"token"`
 	TeamID              string `json:"team_id"`
 	TeamDomain          string `json:"team_domain"`
+	EnterpriseID        string `json:"enterprise_id,omitempty"`
+	EnterpriseName      string `json:"enterprise_name,omitempty"`
 	ChannelID           string `json:"channel_id"`
 	ChannelName         string `json:"channel_name"`
 	UserID              string `json:"user_id"`
@@ -48,6 +54,9 @@ type slashPayload struct {
 func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope, error) {
 	if c.TeamID == "" {
 		c.TeamID = s.cfg.TeamID
+		if c.EnterpriseID == "" {
+			c.EnterpriseID = s.cfg.EnterpriseID
+		}
 	}
 	if c.Command == "" {
 		c.Command = "/endmeeting"
@@ -60,6 +69,8 @@ func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope
 		Token:               verificationToken,
 		TeamID:              c.TeamID,
 		TeamDomain:          s.cfg.TeamDomain,
+		EnterpriseID:        c.EnterpriseID,
+		EnterpriseName:      c.EnterpriseID,
 		ChannelID:           c.ChannelID,
 		ChannelName:         c.ChannelName,
 		UserID:              c.UserID,
@@ -67,7 +78,7 @@ func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope
 		Command:             c.Command,
 		Text:                c.Text,
 		APIAppID:            s.cfg.AppID,
-		IsEnterpriseInstall: "false",
+		IsEnterpriseInstall: strconv.FormatBool(s.cfg.EnterpriseInstall),
 		ResponseURL:         responseURL,
 		TriggerID:           newTriggerID(),
 	})
@@ -91,6 +102,9 @@ type BlockAction struct {
 	// IsEphemeral says the button is on an ephemeral message; Slack then
 	// sends no "message" object.
 	IsEphemeral bool
+	// EnterpriseID is the clicker's Enterprise Grid organization; default
+	// Config.EnterpriseID when TeamID is left to its default too.
+	EnterpriseID string
 
 	// MessageTS is the ts of the message holding the button; default a
 	// fresh ts.
@@ -116,8 +130,15 @@ type actionContainer struct {
 }
 
 type actionTeam struct {
-	ID     string `json:"id"`
-	Domain string `json:"domain"`
+	ID             string `json:"id"`
+	Domain         string `json:"domain"`
+	EnterpriseID   string `json:"enterprise_id,omitempty"`
+	EnterpriseName string `json:"enterprise_name,omitempty"`
+}
+
+type actionEnterprise struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 type actionChannel struct {
@@ -142,17 +163,19 @@ type buttonAction struct {
 
 // blockActionsPayload is a block_actions payload in Slack's field order.
 type blockActionsPayload struct {
-	Type        string          `json:"type"`
-	User        actionUser      `json:"user"`
-	APIAppID    string          `json:"api_app_id"`
-	Token       string          `json:"token"`
-	Container   actionContainer `json:"container"`
-	TriggerID   string          `json:"trigger_id"`
-	Team        actionTeam      `json:"team"`
-	Channel     actionChannel   `json:"channel"`
-	Message     json.RawMessage `json:"message,omitempty"`
-	ResponseURL string          `json:"response_url"`
-	Actions     []buttonAction  `json:"actions"`
+	Type                string            `json:"type"`
+	User                actionUser        `json:"user"`
+	APIAppID            string            `json:"api_app_id"`
+	Token               string            `json:"token"`
+	Container           actionContainer   `json:"container"`
+	TriggerID           string            `json:"trigger_id"`
+	Team                actionTeam        `json:"team"`
+	Enterprise          *actionEnterprise `json:"enterprise"`
+	IsEnterpriseInstall bool              `json:"is_enterprise_install"`
+	Channel             actionChannel     `json:"channel"`
+	Message             json.RawMessage   `json:"message,omitempty"`
+	ResponseURL         string            `json:"response_url"`
+	Actions             []buttonAction    `json:"actions"`
 }
 
 // SendBlockAction pushes an interactive envelope with a block_actions payload
@@ -162,6 +185,13 @@ type blockActionsPayload struct {
 func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, error) {
 	if a.TeamID == "" {
 		a.TeamID = s.cfg.TeamID
+		if a.EnterpriseID == "" {
+			a.EnterpriseID = s.cfg.EnterpriseID
+		}
+	}
+	var enterprise *actionEnterprise
+	if a.EnterpriseID != "" {
+		enterprise = &actionEnterprise{ID: a.EnterpriseID, Name: a.EnterpriseID}
 	}
 	if a.ChannelName == "" && strings.HasPrefix(a.ChannelID, "D") {
 		a.ChannelName = "directmessage"
@@ -201,11 +231,13 @@ func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, 
 			ChannelID:   a.ChannelID,
 			IsEphemeral: a.IsEphemeral,
 		},
-		TriggerID:   newTriggerID(),
-		Team:        actionTeam{ID: a.TeamID, Domain: s.cfg.TeamDomain},
-		Channel:     actionChannel{ID: a.ChannelID, Name: a.ChannelName},
-		Message:     msg,
-		ResponseURL: responseURL,
+		TriggerID:           newTriggerID(),
+		Team:                actionTeam{ID: a.TeamID, Domain: s.cfg.TeamDomain, EnterpriseID: a.EnterpriseID, EnterpriseName: a.EnterpriseID},
+		Enterprise:          enterprise,
+		IsEnterpriseInstall: s.cfg.EnterpriseInstall,
+		Channel:             actionChannel{ID: a.ChannelID, Name: a.ChannelName},
+		Message:             msg,
+		ResponseURL:         responseURL,
 		Actions: []buttonAction{{
 			ActionID: a.ActionID,
 			BlockID:  a.BlockID,

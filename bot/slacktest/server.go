@@ -54,6 +54,15 @@ type Config struct {
 	TeamDomain string
 	// TeamName is the workspace's display name; default "Acme".
 	TeamName string
+	// EnterpriseID puts the workspace in an Enterprise Grid organization
+	// (E…); EnterpriseInstall makes the app's install org-wide. Both show
+	// in auth.test and in the payloads of commands and clicks.
+	EnterpriseID      string
+	EnterpriseInstall bool
+	// Scopes are the bot token's scopes, answered in the X-OAuth-Scopes
+	// header of every Web API call made with it; default those of the
+	// project's manifest.yml.
+	Scopes []string
 }
 
 func (c *Config) setDefaults() {
@@ -69,6 +78,9 @@ func (c *Config) setDefaults() {
 	def(&c.BotName, "meetingbot")
 	def(&c.TeamDomain, "acme")
 	def(&c.TeamName, "Acme")
+	if c.Scopes == nil {
+		c.Scopes = []string{"commands", "chat:write", "users:read", "usergroups:read", "users:read.email"}
+	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = time.Second
 	}

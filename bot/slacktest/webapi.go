@@ -71,6 +71,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		writeResult(w, fail(code))
 		return
 	}
+	if m.token == botToken {
+		w.Header().Set("X-OAuth-Scopes", strings.Join(s.cfg.Scopes, ","))
+	}
 
 	s.mu.Lock()
 	var retryAfter time.Duration
@@ -244,15 +247,19 @@ func (s *Server) appsConnectionsOpen(url.Values) apiResult {
 }
 
 func (s *Server) authTest(url.Values) apiResult {
-	return okResult(map[string]any{
+	fields := map[string]any{
 		"url":                   "https://" + s.cfg.TeamDomain + ".slack.com/",
 		"team":                  s.cfg.TeamName,
 		"user":                  s.cfg.BotName,
 		"team_id":               s.cfg.TeamID,
 		"user_id":               s.cfg.BotUserID,
 		"bot_id":                s.cfg.BotID,
-		"is_enterprise_install": false,
-	})
+		"is_enterprise_install": s.cfg.EnterpriseInstall,
+	}
+	if s.cfg.EnterpriseID != "" {
+		fields["enterprise_id"] = s.cfg.EnterpriseID
+	}
+	return okResult(fields)
 }
 
 // User is a workspace member known to users.info.
@@ -274,6 +281,11 @@ type User struct {
 	// IsRestricted and IsUltraRestricted mark multi- and single-channel
 	// guests; IsBot marks bot users.
 	IsRestricted, IsUltraRestricted, IsBot bool
+	// IsStranger marks a user of another organization seen through a
+	// shared channel (Slack Connect); EnterpriseID is the user's Enterprise
+	// Grid organization (enterprise_user.enterprise_id), if any.
+	IsStranger   bool
+	EnterpriseID string
 }
 
 // AddUser adds or replaces a user for users.info (and for chat.postMessage
@@ -334,6 +346,15 @@ func (s *Server) usersInfo(p url.Values) apiResult {
 		"is_bot":      u.IsBot,
 		"is_app_user": false,
 		"updated":     1700000000,
+	}
+	if u.IsStranger {
+		user["is_stranger"] = true
+	}
+	if u.EnterpriseID != "" {
+		user["enterprise_user"] = map[string]any{
+			"id": u.ID, "enterprise_id": u.EnterpriseID, "enterprise_name": u.EnterpriseID,
+			"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_primary_owner": u.IsPrimaryOwner, "teams": []string{u.TeamID},
+		}
 	}
 	if !u.Deleted {
 		user["color"] = "9f69e7"
