@@ -15,7 +15,7 @@ import (
 )
 
 // config is meetingbot's configuration, read from the environment
-// (../shared/DESIGN.md, Configuration).
+// (README.md, Configuration, lists every variable).
 type config struct {
 	slackBotToken  meeting.Secret
 	slackAppToken  meeting.Secret

@@ -94,7 +94,7 @@ func RequestID(err error) string {
 // caller logs in again and retries once.
 var errTokenRejected = errors.New("access token rejected")
 
-// Huawei's error codes (huawei-meeting-api.md, section 5).
+// Huawei's error codes (docs/huawei-api.md, Errors).
 const (
 	codeDataNotFound    = "MMC.111070005"
 	codeClosed          = "MMC.111072006"

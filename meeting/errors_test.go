@@ -11,7 +11,7 @@ import (
 	"meetingbot/meeting/meetingtest"
 )
 
-// TestErrorCodes maps each error code of huawei-meeting-api.md section 5 to
+// TestErrorCodes maps each error code of docs/huawei-api.md (Errors) to
 // its class, on a call where Huawei would send it. Final answers are asked
 // once; server failures and throttling are retried until the deadline.
 func TestErrorCodes(t *testing.T) {

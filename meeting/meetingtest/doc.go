@@ -1,7 +1,7 @@
 // Package meetingtest provides a fake Huawei Cloud Meeting server for tests and
 // for the bot's console simulator.
 //
-// The fake follows huawei-meeting-api.md and is strict where Huawei is: it
+// The fake follows docs/huawei-api.md and is strict where Huawei is: it
 // checks App ID signatures, nonces, expiry times, token lifetimes, who may see
 // which meeting and which password gives which control role. A client that
 // passes against it has at least sent what Huawei documents.

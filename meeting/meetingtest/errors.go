@@ -13,7 +13,7 @@ type apiError struct {
 	msg    string
 }
 
-// Error codes documented in huawei-meeting-api.md.
+// Error codes Huawei documents (docs/huawei-api.md, Errors).
 var (
 	errConfDataNotFound  = apiError{http.StatusBadRequest, "MMC.111070005", "CONF_DATA_NOT_FOUND"}
 	errConfIsClosed      = apiError{http.StatusBadRequest, "MMC.111072006", "CONF_IS_CLOSED"}
@@ -22,7 +22,7 @@ var (
 	errUserTokenAuthFail = apiError{http.StatusUnauthorized, "MMC.118000001", "USER_TOKEN_AUTH_FAILED"}
 )
 
-// Error codes that huawei-meeting-api.md marks as inferred.
+// Error codes that docs/huawei-api.md (Errors) marks as inferred.
 var (
 	errConfLoginLocked = apiError{http.StatusBadRequest, "MMC.111072064", "CONF_CTR_LOGIN_LOCKED"}
 	errNoPermission    = apiError{http.StatusForbidden, "MMC.111070002", "NO_PERMISSION"}
