@@ -23,9 +23,11 @@ var errCheckFailed = errors.New("some checks failed (see above)")
 // apps.connections.open and Huawei's authentication once each, and the
 // look-ups the permission rules need, and says in words what is wrong.
 func runCheck(ctx context.Context, opts options, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv, true, "text", slog.LevelError)
+	cfg, err := loadConfig(getenv, modeCheck)
 	if err != nil {
-		fmt.Fprintf(stdout, "FAIL  configuration: %v\n", err)
+		for _, e := range unjoin(err) {
+			fmt.Fprintf(stdout, "FAIL  configuration: %v\n", e)
+		}
 		return errCheckFailed
 	}
 	fmt.Fprintln(stdout, "ok    configuration")
@@ -58,7 +60,7 @@ func runCheck(ctx context.Context, opts options, getenv func(string) string, std
 			c.ok("user group %s can be read", g)
 		}
 	}
-	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins && !cfg.policy.HostRule {
+	if cfg.policy.AllowsNobody() {
 		c.fail("no permission rule: nobody may end meetings; set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS=true, or use App ID authentication for the host rule")
 	}
 	if cfg.policy.HostRule {

@@ -39,107 +39,193 @@ type configError struct{ name, problem string }
 
 func (e *configError) Error() string { return e.name + ": " + e.problem }
 
-// loadConfig reads the configuration. slack says whether the Slack tokens
-// are required; defaultFormat is the log format when LOG_FORMAT is unset.
-func loadConfig(getenv func(string) string, slack bool, defaultFormat string, defaultLevel slog.Level) (config, error) {
-	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	var c config
-	c.slackBotToken = meeting.Secret(env("SLACK_BOT_TOKEN"))
-	c.slackAppToken = meeting.Secret(env("SLACK_APP_TOKEN"))
-	if slack {
-		if err := token(c.slackBotToken, "SLACK_BOT_TOKEN", "xoxb-"); err != nil {
-			return c, err
-		}
-		if err := token(c.slackAppToken, "SLACK_APP_TOKEN", "xapp-"); err != nil {
-			return c, err
+// The modes a configuration is loaded for: they differ in what is required
+// and in the logging defaults.
+const (
+	modeSlack   = "slack"
+	modeConsole = "console"
+	modeCheck   = "check"
+)
+
+// loader collects the configuration and every problem found in it, so that
+// one run reports all of them, one line per variable.
+type loader struct {
+	env      func(string) string // trimmed
+	raw      func(string) string // as set
+	problems []error
+}
+
+// bad records a problem of the variable name; a second one of the same
+// variable joins the first on its line.
+func (l *loader) bad(name, format string, args ...any) {
+	problem := fmt.Sprintf(format, args...)
+	for _, p := range l.problems {
+		if e, ok := p.(*configError); ok && e.name == name {
+			e.problem += "; " + problem
+			return
 		}
 	}
-	c.slackAPIURL = env("SLACK_API_URL")
+	l.problems = append(l.problems, &configError{name, problem})
+}
+
+// loadConfig reads the configuration for mode. Its error lists every
+// problem, each a *configError naming its variable, joined with errors.Join
+// (one line each).
+func loadConfig(getenv func(string) string, mode string) (config, error) {
+	l := &loader{env: func(name string) string { return strings.TrimSpace(getenv(name)) }, raw: getenv}
+	var c config
+	l.slack(&c, mode != modeConsole)
+	l.huawei(&c)
+	l.policy(&c)
+	l.logging(&c, mode)
+	return c, errors.Join(l.problems...)
+}
+
+// slack reads the Slack variables; required says whether the tokens must be set.
+func (l *loader) slack(c *config, required bool) {
+	c.slackBotToken = meeting.Secret(l.env("SLACK_BOT_TOKEN"))
+	c.slackAppToken = meeting.Secret(l.env("SLACK_APP_TOKEN"))
+	if required {
+		l.token(c.slackBotToken, "SLACK_BOT_TOKEN", "xoxb-")
+		l.token(c.slackAppToken, "SLACK_APP_TOKEN", "xapp-")
+	}
+	c.slackAPIURL = l.env("SLACK_API_URL")
 	if c.slackAPIURL != "" {
-		if err := baseURL(c.slackAPIURL); err != nil {
-			return c, &configError{"SLACK_API_URL", err.Error()}
+		u, err := url.Parse(c.slackAPIURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+			l.bad("SLACK_API_URL", "must be an http or https URL with a host and no query")
 		}
 		if !strings.HasSuffix(c.slackAPIURL, "/") {
 			c.slackAPIURL += "/"
 		}
 	}
+	c.buttonKeyValue = meeting.Secret(l.raw("ENDMEETING_BUTTON_KEY"))
+	if n := len(c.buttonKeyValue.Reveal()); n > 0 && n < handlers.MinButtonKey {
+		l.bad("ENDMEETING_BUTTON_KEY", "has %d bytes; it needs at least %d (for example: openssl rand -base64 32)", n, handlers.MinButtonKey)
+	}
+}
 
+// token checks a Slack token's presence and kind without printing it.
+func (l *loader) token(v meeting.Secret, name, prefix string) {
+	switch {
+	case v == "":
+		l.bad(name, "required in Slack mode (see README.md, Slack set-up); or run `go run . console` to try the bot without Slack")
+	case !strings.HasPrefix(v.Reveal(), prefix):
+		l.bad(name, "must start with %s", prefix)
+	}
+}
+
+// huaweiVariables names the variable behind each field of meeting.Config.
+var huaweiVariables = map[string]string{
+	"Endpoint": "HUAWEI_MEETING_ENDPOINT",
+	"AppID":    "HUAWEI_MEETING_APP_ID",
+	"AppKey":   "HUAWEI_MEETING_APP_KEY",
+	"UserID":   "HUAWEI_MEETING_USER_ID",
+	"Account":  "HUAWEI_MEETING_ACCOUNT",
+	"Password": "HUAWEI_MEETING_PASSWORD",
+}
+
+// huawei reads the Huawei variables. meeting.Config.Validate judges them;
+// without any credential the configuration is still good (console mode and
+// -simulate use the simulator; run says what is missing otherwise).
+func (l *loader) huawei(c *config) {
 	c.huawei = meeting.Config{
-		Endpoint: env("HUAWEI_MEETING_ENDPOINT"),
-		AppID:    env("HUAWEI_MEETING_APP_ID"),
-		AppKey:   meeting.Secret(env("HUAWEI_MEETING_APP_KEY")),
-		UserID:   env("HUAWEI_MEETING_USER_ID"),
-		Account:  env("HUAWEI_MEETING_ACCOUNT"),
-		Password: meeting.Secret(getenv("HUAWEI_MEETING_PASSWORD")), // a password may end in a space
+		Endpoint: l.env("HUAWEI_MEETING_ENDPOINT"),
+		AppID:    l.env("HUAWEI_MEETING_APP_ID"),
+		AppKey:   meeting.Secret(l.env("HUAWEI_MEETING_APP_KEY")),
+		UserID:   l.env("HUAWEI_MEETING_USER_ID"),
+		Account:  l.env("HUAWEI_MEETING_ACCOUNT"),
+		Password: meeting.Secret(l.raw("HUAWEI_MEETING_PASSWORD")), // a password may end in a space
 	}
-	if c.huawei.Endpoint != "" {
-		if err := baseURL(c.huawei.Endpoint); err != nil {
-			return c, &configError{"HUAWEI_MEETING_ENDPOINT", err.Error()}
+	check := c.huawei
+	if !c.hasHuawei() {
+		check.AppID, check.AppKey = "-", "-" // judge the endpoint alone
+	}
+	for _, err := range unjoin(check.Validate()) {
+		if e, ok := errors.AsType[*meeting.ConfigError](err); ok {
+			l.bad(huaweiVariables[e.Field], "%s", e.Problem)
+		} else {
+			l.problems = append(l.problems, err)
 		}
 	}
-	if c.hasHuawei() {
-		if err := huaweiCredentials(c.huawei); err != nil {
-			return c, err
-		}
-	}
+}
 
+// policyVariables names the variable behind each list of handlers.Policy.
+var policyVariables = map[string]string{
+	"AdminUsers":  "ENDMEETING_ADMIN_USERS",
+	"AdminGroups": "ENDMEETING_ADMIN_GROUPS",
+	"Channels":    "ENDMEETING_CHANNELS",
+	"HostMap":     "ENDMEETING_HOST_MAP",
+}
+
+// policy reads who may end meetings, and the confirmation timeout.
+func (l *loader) policy(c *config) {
 	c.policy = handlers.Policy{
-		AdminUsers:  list(env("ENDMEETING_ADMIN_USERS")),
-		AdminGroups: list(env("ENDMEETING_ADMIN_GROUPS")),
-		Channels:    list(env("ENDMEETING_CHANNELS")),
+		AdminUsers:  list(l.env("ENDMEETING_ADMIN_USERS")),
+		AdminGroups: list(l.env("ENDMEETING_ADMIN_GROUPS")),
+		Channels:    list(l.env("ENDMEETING_CHANNELS")),
 	}
-	// Each list is checked alone, so the error names its variable.
-	for _, v := range []struct {
-		name string
-		p    handlers.Policy
-	}{
-		{"ENDMEETING_ADMIN_USERS", handlers.Policy{AdminUsers: c.policy.AdminUsers}},
-		{"ENDMEETING_ADMIN_GROUPS", handlers.Policy{AdminGroups: c.policy.AdminGroups}},
-		{"ENDMEETING_CHANNELS", handlers.Policy{Channels: c.policy.Channels}},
-	} {
-		if err := v.p.Validate(); err != nil {
-			return c, &configError{v.name, err.Error()}
+	l.hostRule(c, l.env("ENDMEETING_HOST_IDENTITY"), l.env("ENDMEETING_HOST_MAP"))
+	for _, err := range unjoin(c.policy.Validate()) {
+		if e, ok := errors.AsType[*handlers.PolicyError](err); ok {
+			l.bad(policyVariables[e.Field], "%s", e.Problem)
+		} else {
+			l.problems = append(l.problems, err)
 		}
 	}
-	if err := hostRule(&c, env("ENDMEETING_HOST_IDENTITY"), env("ENDMEETING_HOST_MAP")); err != nil {
-		return c, err
-	}
-	switch v := strings.ToLower(env("ENDMEETING_ALLOW_WORKSPACE_ADMINS")); v {
+	switch v := strings.ToLower(l.env("ENDMEETING_ALLOW_WORKSPACE_ADMINS")); v {
 	case "", "false":
 	case "true":
 		c.policy.AllowWorkspaceAdmins = true
 	default:
-		return c, &configError{"ENDMEETING_ALLOW_WORKSPACE_ADMINS", fmt.Sprintf("%q is not true or false", v)}
+		l.bad("ENDMEETING_ALLOW_WORKSPACE_ADMINS", "%q is not true or false", v)
 	}
 
 	c.confirmTimeout = handlers.DefaultConfirmTimeout
-	if v := env("ENDMEETING_CONFIRM_TIMEOUT"); v != "" {
+	if v := l.env("ENDMEETING_CONFIRM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > 25*time.Minute {
-			return c, &configError{"ENDMEETING_CONFIRM_TIMEOUT", fmt.Sprintf("%q is not a Go duration from 1s to 25m, such as 2m", v)}
+			l.bad("ENDMEETING_CONFIRM_TIMEOUT", "%q is not a Go duration from 1s to 25m, such as 2m", v)
+		} else {
+			c.confirmTimeout = d
 		}
-		c.confirmTimeout = d
 	}
+}
 
-	c.buttonKeyValue = meeting.Secret(getenv("ENDMEETING_BUTTON_KEY"))
-	if n := len(c.buttonKeyValue.Reveal()); n > 0 && n < handlers.MinButtonKey {
-		return c, &configError{"ENDMEETING_BUTTON_KEY", fmt.Sprintf("has %d bytes; it needs at least %d (for example: openssl rand -base64 32)", n, handlers.MinButtonKey)}
+// logging reads the log level and format, whose defaults depend on mode:
+// JSON at info for the bot, text for a person (warnings in the console,
+// errors only in check, which prints its own findings).
+func (l *loader) logging(c *config, mode string) {
+	c.logLevel, c.logFormat = slog.LevelInfo, "json"
+	switch mode {
+	case modeConsole:
+		c.logLevel, c.logFormat = slog.LevelWarn, "text"
+	case modeCheck:
+		c.logLevel, c.logFormat = slog.LevelError, "text"
 	}
-
-	c.logLevel = defaultLevel
-	if v := env("LOG_LEVEL"); v != "" {
+	if v := l.env("LOG_LEVEL"); v != "" {
 		if err := c.logLevel.UnmarshalText([]byte(v)); err != nil {
-			return c, &configError{"LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", v)}
+			l.bad("LOG_LEVEL", "%q is not debug, info, warn or error", v)
 		}
 	}
-	c.logFormat = defaultFormat
-	if v := strings.ToLower(env("LOG_FORMAT")); v != "" {
+	if v := strings.ToLower(l.env("LOG_FORMAT")); v != "" {
 		if v != "json" && v != "text" {
-			return c, &configError{"LOG_FORMAT", fmt.Sprintf("%q is not json or text", v)}
+			l.bad("LOG_FORMAT", "%q is not json or text", v)
+		} else {
+			c.logFormat = v
 		}
-		c.logFormat = v
 	}
-	return c, nil
+}
+
+// unjoin returns the errors joined in err (errors.Join), or err alone.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // buttonKey is the key that signs button values: ENDMEETING_BUTTON_KEY, or
@@ -161,7 +247,7 @@ func (c config) buttonKey() []byte {
 // hostRule reads the host rule's variables. The rule needs App ID
 // authentication, the only way to act as another Huawei user; it is on by
 // default with it, mapping users by their Slack profile email.
-func hostRule(c *config, identity, hostMap string) error {
+func (l *loader) hostRule(c *config, identity, hostMap string) {
 	appID := c.huawei.AppID != ""
 	// Only account authentication rules the host rule out; without any
 	// credentials a map is allowed for the simulator, which uses an App ID.
@@ -172,79 +258,36 @@ func hostRule(c *config, identity, hostMap string) error {
 		c.policy.HostByEmail = appID
 	case "email":
 		if account {
-			return &configError{"ENDMEETING_HOST_IDENTITY", "email needs App ID authentication (HUAWEI_MEETING_APP_ID): account authentication cannot act as another user"}
+			l.bad("ENDMEETING_HOST_IDENTITY", "email needs App ID authentication (HUAWEI_MEETING_APP_ID): account authentication cannot act as another user")
 		}
 		c.policy.HostByEmail = true
 	case "off":
 		if hostMap != "" {
-			return &configError{"ENDMEETING_HOST_MAP", "is set, but ENDMEETING_HOST_IDENTITY=off turns the host rule off"}
+			l.bad("ENDMEETING_HOST_MAP", "is set, but ENDMEETING_HOST_IDENTITY=off turns the host rule off")
 		}
-		return nil
+		return
 	default:
-		return &configError{"ENDMEETING_HOST_IDENTITY", fmt.Sprintf("%q is not email or off", identity)}
+		l.bad("ENDMEETING_HOST_IDENTITY", "%q is not email or off", identity)
 	}
 	if hostMap != "" {
 		if account {
-			return &configError{"ENDMEETING_HOST_MAP", "needs App ID authentication (HUAWEI_MEETING_APP_ID): account authentication cannot act as another user"}
+			l.bad("ENDMEETING_HOST_MAP", "needs App ID authentication (HUAWEI_MEETING_APP_ID): account authentication cannot act as another user")
 		}
 		c.policy.HostMap = map[string]string{}
 		for _, pair := range list(hostMap) {
 			slackUser, huaweiUser, ok := strings.Cut(pair, "=")
 			slackUser, huaweiUser = strings.TrimSpace(slackUser), strings.TrimSpace(huaweiUser)
-			if !ok || slackUser == "" || huaweiUser == "" {
-				return &configError{"ENDMEETING_HOST_MAP", fmt.Sprintf("%q is not SlackUserID=HuaweiUserID", pair)}
+			switch _, dup := c.policy.HostMap[slackUser]; {
+			case !ok || slackUser == "" || huaweiUser == "":
+				l.bad("ENDMEETING_HOST_MAP", "%q is not SlackUserID=HuaweiUserID", pair)
+			case dup:
+				l.bad("ENDMEETING_HOST_MAP", "%s is mapped twice", slackUser)
+			default:
+				c.policy.HostMap[slackUser] = huaweiUser
 			}
-			if _, dup := c.policy.HostMap[slackUser]; dup {
-				return &configError{"ENDMEETING_HOST_MAP", fmt.Sprintf("%s is mapped twice", slackUser)}
-			}
-			c.policy.HostMap[slackUser] = huaweiUser
-		}
-		if err := (handlers.Policy{HostMap: c.policy.HostMap}).Validate(); err != nil {
-			return &configError{"ENDMEETING_HOST_MAP", err.Error()}
 		}
 	}
 	c.policy.HostRule = c.policy.HostByEmail || len(c.policy.HostMap) > 0
-	return nil
-}
-
-// token checks a Slack token's presence and kind without printing it.
-func token(v meeting.Secret, name, prefix string) error {
-	switch {
-	case v == "":
-		return &configError{name, "required in Slack mode (see README.md, Slack set-up); or run `go run . console` to try the bot without Slack"}
-	case !strings.HasPrefix(v.Reveal(), prefix):
-		return &configError{name, "must start with " + prefix}
-	}
-	return nil
-}
-
-// huaweiCredentials names the variable missing from a half-set credential.
-func huaweiCredentials(h meeting.Config) error {
-	appID := h.AppID != "" || h.AppKey != ""
-	account := h.Account != "" || h.Password != ""
-	switch {
-	case appID && account:
-		return &configError{"HUAWEI_MEETING_ACCOUNT", "set either HUAWEI_MEETING_APP_ID and HUAWEI_MEETING_APP_KEY, or HUAWEI_MEETING_ACCOUNT and HUAWEI_MEETING_PASSWORD, not both"}
-	case appID && h.AppID == "":
-		return &configError{"HUAWEI_MEETING_APP_ID", "required with HUAWEI_MEETING_APP_KEY"}
-	case appID && h.AppKey == "":
-		return &configError{"HUAWEI_MEETING_APP_KEY", "required with HUAWEI_MEETING_APP_ID"}
-	case account && h.Account == "":
-		return &configError{"HUAWEI_MEETING_ACCOUNT", "required with HUAWEI_MEETING_PASSWORD"}
-	case account && h.Password == "":
-		return &configError{"HUAWEI_MEETING_PASSWORD", "required with HUAWEI_MEETING_ACCOUNT"}
-	case account && h.UserID != "":
-		return &configError{"HUAWEI_MEETING_USER_ID", "works only with App ID authentication"}
-	}
-	return nil
-}
-
-func baseURL(v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.User != nil {
-		return errors.New("must be an http or https URL with a host and no query")
-	}
-	return nil
 }
 
 // list splits a comma-separated list, dropping empty items.

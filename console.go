@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -24,14 +23,14 @@ const (
 
 // runConsole runs the handlers on stdin and stdout.
 func runConsole(ctx context.Context, opts options, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv, false, "text", slog.LevelWarn)
+	cfg, err := loadConfig(getenv, modeConsole)
 	if err != nil {
 		return err
 	}
 	user := consoleUser
 	if opts.as != "" {
-		if err := (handlers.Policy{AdminUsers: []string{opts.as}}).Validate(); err != nil {
-			return fmt.Errorf("%w: -as: %v", errUsage, err)
+		if !handlers.IsUserID(opts.as) {
+			return fmt.Errorf("%w: -as: %q is not a Slack user ID (U… or W…)", errUsage, opts.as)
 		}
 		user = opts.as
 	}
@@ -51,7 +50,7 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 		for _, m := range sim.meetings {
 			fmt.Fprintf(stdout, "  %s  %-12s %s\n", m.ID, stateName(m.State), m.Subject)
 		}
-		if len(policy.AdminUsers)+len(policy.AdminGroups) == 0 && !policy.AllowWorkspaceAdmins {
+		if policy.AllowsNobody() {
 			policy.AdminUsers = []string{consoleUser}
 			fmt.Fprintf(stdout, "No permission rule is set, so in this simulation %s is an admin; try -as U0SOMEONE to be denied.\n", consoleUser)
 		}

@@ -17,7 +17,7 @@ import (
 func TestEveryVariableIsDocumented(t *testing.T) {
 	read := map[string]bool{}
 	getenv := func(k string) string { read[k] = true; return "" }
-	if _, err := loadConfig(getenv, false, "text", 0); err != nil {
+	if _, err := loadConfig(getenv, modeConsole); err != nil {
 		t.Fatal(err)
 	}
 	example, err := os.ReadFile(".env.example")

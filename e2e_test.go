@@ -492,3 +492,32 @@ func TestSlackModeNeedsHuaweiOrSimulate(t *testing.T) {
 		t.Errorf("run = %v, want an error pointing to the credentials and -simulate", err)
 	}
 }
+
+// TestConfigReportsEveryProblem: a broken configuration with three bad
+// variables gets three lines, each naming its variable.
+func TestConfigReportsEveryProblem(t *testing.T) {
+	env := map[string]string{
+		"SLACK_BOT_TOKEN":            testBotToken,
+		"SLACK_APP_TOKEN":            "xoxb-swapped",
+		"HUAWEI_MEETING_APP_ID":      testAppID,
+		"ENDMEETING_ADMIN_GROUPS":    "admins,U123",
+		"ENDMEETING_CONFIRM_TIMEOUT": "2",
+	}
+	err := run(context.Background(), []string{"-env-file="}, func(k string) string { return env[k] }, strings.NewReader(""), &syncBuffer{}, &syncBuffer{})
+	if err == nil {
+		t.Fatal("run = nil, want the configuration's problems")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"SLACK_APP_TOKEN: ", "HUAWEI_MEETING_APP_KEY: ", "ENDMEETING_ADMIN_GROUPS: ", "ENDMEETING_CONFIRM_TIMEOUT: "}
+	if len(lines) != len(want) {
+		t.Fatalf("run = %d lines, want %d:\n%v", len(lines), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want it to start with %q", i, lines[i], w)
+		}
+	}
+	if !strings.Contains(lines[2], `"admins"`) || !strings.Contains(lines[2], `"U123"`) {
+		t.Errorf("line %q, want both bad group IDs on it", lines[2])
+	}
+}

@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // runSlack runs the Slack bot.
 func runSlack(ctx context.Context, opts options, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv, true, "json", slog.LevelInfo)
+	cfg, err := loadConfig(getenv, modeSlack)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 		API: api, APIURL: cfg.slackAPIURL, HTTPClient: hc, Handler: h, Logger: log,
 		Sweep: func() { h.Sweep(); mc.Sweep() },
 	})
-	if len(cfg.policy.AdminUsers)+len(cfg.policy.AdminGroups) == 0 && !cfg.policy.AllowWorkspaceAdmins && !cfg.policy.HostRule {
+	if cfg.policy.AllowsNobody() {
 		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS, or use App ID authentication for the host rule")
 	}
 	log.Info("meetingbot starting", slog.String("huawei_endpoint", mc.Endpoint()))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -100,33 +101,55 @@ type Policy struct {
 	HostByEmail bool
 }
 
-// Validate reports an ID in the policy that is not a Slack ID of its kind.
+// PolicyError is a problem with one field of a Policy, named as in Go
+// (AdminUsers, AdminGroups, Channels, HostMap).
+type PolicyError struct {
+	Field   string
+	Problem string
+}
+
+func (e *PolicyError) Error() string { return e.Field + ": " + e.Problem }
+
+// Validate reports every ID in the policy that is not a Slack ID of its
+// kind, each a *PolicyError, joined with errors.Join.
 func (p Policy) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &PolicyError{field, fmt.Sprintf(format, args...)})
+	}
 	for _, id := range p.AdminUsers {
-		if !slackID(id, "UW") {
-			return fmt.Errorf("%q is not a Slack user ID (U… or W…)", id)
+		if !IsUserID(id) {
+			bad("AdminUsers", "%q is not a Slack user ID (U… or W…)", id)
 		}
 	}
 	for _, id := range p.AdminGroups {
 		if !slackID(id, "S") {
-			return fmt.Errorf("%q is not a Slack user-group ID (S…)", id)
+			bad("AdminGroups", "%q is not a Slack user-group ID (S…)", id)
 		}
 	}
 	for _, id := range p.Channels {
 		if !slackID(id, "CGD") {
-			return fmt.Errorf("%q is not a Slack channel ID (C…, G… or D…)", id)
+			bad("Channels", "%q is not a Slack channel ID (C…, G… or D…)", id)
 		}
 	}
-	for slackUser, huaweiUser := range p.HostMap {
-		if !slackID(slackUser, "UW") {
-			return fmt.Errorf("%q is not a Slack user ID (U… or W…)", slackUser)
+	for _, slackUser := range slices.Sorted(maps.Keys(p.HostMap)) {
+		if !IsUserID(slackUser) {
+			bad("HostMap", "%q is not a Slack user ID (U… or W…)", slackUser)
 		}
-		if !huaweiUserID(huaweiUser) {
-			return fmt.Errorf("%q is not a Huawei user ID (1 to 64 letters, digits and . _ @ + -)", huaweiUser)
+		if hu := p.HostMap[slackUser]; !huaweiUserID(hu) {
+			bad("HostMap", "%q is not a Huawei user ID (1 to 64 letters, digits and . _ @ + -)", hu)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
+
+// AllowsNobody reports whether no rule of the policy can allow anyone.
+func (p Policy) AllowsNobody() bool {
+	return len(p.AdminUsers)+len(p.AdminGroups) == 0 && !p.AllowWorkspaceAdmins && !p.HostRule
+}
+
+// IsUserID reports whether id looks like a Slack user ID (U… or W…).
+func IsUserID(id string) bool { return slackID(id, "UW") }
 
 // huaweiUserID reports whether id can be a Huawei user ID: the bot signs it
 // and sends it, so it stays within plain characters.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -428,32 +429,46 @@ func userIDOf(body string) string {
 
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
-		name string
-		cfg  meeting.Config
-		ok   bool
+		name   string
+		cfg    meeting.Config
+		fields []string // the fields named, in order; none when valid
 	}{
-		{"app id", meeting.Config{AppID: "a", AppKey: "k"}, true},
-		{"app id as user", meeting.Config{AppID: "a", AppKey: "k", UserID: "u"}, true},
-		{"account", meeting.Config{Account: "a", Password: "p"}, true},
-		{"https endpoint", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://api-intl.meeting.huaweicloud.com"}, true},
-		{"nothing", meeting.Config{}, false},
-		{"both", meeting.Config{AppID: "a", AppKey: "k", Account: "a", Password: "p"}, false},
-		{"app id without key", meeting.Config{AppID: "a"}, false},
-		{"key without app id", meeting.Config{AppKey: "k"}, false},
-		{"account without password", meeting.Config{Account: "a"}, false},
-		{"account as user", meeting.Config{Account: "a", Password: "p", UserID: "u"}, false},
-		{"endpoint with query", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://h/?x=1"}, false},
-		{"endpoint not http", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "ftp://h"}, false},
-		{"endpoint without host", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://"}, false},
+		{"app id", meeting.Config{AppID: "a", AppKey: "k"}, nil},
+		{"app id as user", meeting.Config{AppID: "a", AppKey: "k", UserID: "u"}, nil},
+		{"account", meeting.Config{Account: "a", Password: "p"}, nil},
+		{"https endpoint", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://api-intl.meeting.huaweicloud.com"}, nil},
+		{"nothing", meeting.Config{}, []string{"AppID"}},
+		{"both", meeting.Config{AppID: "a", AppKey: "k", Account: "a", Password: "p"}, []string{"Account"}},
+		{"app id without key", meeting.Config{AppID: "a"}, []string{"AppKey"}},
+		{"key without app id", meeting.Config{AppKey: "k"}, []string{"AppID"}},
+		{"account without password", meeting.Config{Account: "a"}, []string{"Password"}},
+		{"password without account", meeting.Config{Password: "p"}, []string{"Account"}},
+		{"account as user", meeting.Config{Account: "a", Password: "p", UserID: "u"}, []string{"UserID"}},
+		{"endpoint with query", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://h/?x=1"}, []string{"Endpoint"}},
+		{"endpoint not http", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "ftp://h"}, []string{"Endpoint"}},
+		{"endpoint without host", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://"}, []string{"Endpoint"}},
+		{"endpoint with user info", meeting.Config{AppID: "a", AppKey: "k", Endpoint: "https://u:p@h"}, []string{"Endpoint"}},
+		{"every problem at once", meeting.Config{AppKey: "k", Password: "p", UserID: "u", Endpoint: "ftp://h"},
+			[]string{"Account", "AppID", "Account", "UserID", "Endpoint"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()
-			if got := err == nil; got != tt.ok {
-				t.Errorf("Validate: got error %v, want ok=%v", err, tt.ok)
+			var got []string
+			if err != nil {
+				for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+					ce, ok := e.(*meeting.ConfigError)
+					if !ok {
+						t.Fatalf("Validate error %v (%T) is not a *ConfigError", e, e)
+					}
+					got = append(got, ce.Field)
+				}
 			}
-			if _, err := meeting.New(tt.cfg); (err == nil) != tt.ok {
-				t.Errorf("New: got error %v, want ok=%v", err, tt.ok)
+			if !slices.Equal(got, tt.fields) {
+				t.Errorf("Validate names %q (%v), want %q", got, err, tt.fields)
+			}
+			if _, err := meeting.New(tt.cfg); (err == nil) != (tt.fields == nil) {
+				t.Errorf("New: got error %v, want ok=%v", err, tt.fields == nil)
 			}
 		})
 	}

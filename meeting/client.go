@@ -70,29 +70,51 @@ type Retry struct {
 // Config.Retry.
 var DefaultRetry = Retry{Deadline: 20 * time.Second, Base: 250 * time.Millisecond, Max: 4 * time.Second, Throttle: 2500 * time.Millisecond}
 
-// Validate reports a configuration that cannot work.
+// ConfigError is a problem with one field of a Config, named as in Go
+// (AppID, AppKey, UserID, Account, Password, Endpoint), so that a caller can
+// say which of its settings is wrong.
+type ConfigError struct {
+	Field   string
+	Problem string
+}
+
+func (e *ConfigError) Error() string { return e.Field + ": " + e.Problem }
+
+// Validate reports every problem of a configuration that cannot work, each
+// a *ConfigError, joined with errors.Join.
 func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, problem string) { errs = append(errs, &ConfigError{field, problem}) }
 	appID := c.AppID != "" || c.AppKey != ""
 	account := c.Account != "" || c.Password != ""
 	switch {
 	case appID && account:
-		return errors.New("set either the App ID credentials or the account credentials, not both")
-	case appID && (c.AppID == "" || c.AppKey == ""):
-		return errors.New("App ID authentication needs both the App ID and the App Key")
-	case account && (c.Account == "" || c.Password == ""):
-		return errors.New("account authentication needs both the account and the password")
+		bad("Account", "set either the App ID credentials or the account credentials, not both")
 	case !appID && !account:
-		return errors.New("no Huawei credentials: set the App ID and App Key, or the account and password")
-	case account && c.UserID != "":
-		return errors.New("a user ID to act as needs App ID authentication")
+		bad("AppID", "no Huawei credentials: set the App ID and App Key, or the account and password")
+	}
+	if appID && c.AppID == "" {
+		bad("AppID", "required with the App Key")
+	}
+	if appID && c.AppKey == "" {
+		bad("AppKey", "required with the App ID")
+	}
+	if account && c.Account == "" {
+		bad("Account", "required with the password")
+	}
+	if account && c.Password == "" {
+		bad("Password", "required with the account")
+	}
+	if account && c.UserID != "" {
+		bad("UserID", "works only with App ID authentication")
 	}
 	if c.Endpoint != "" {
 		u, err := url.Parse(c.Endpoint)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-			return errors.New("the endpoint must be an http or https URL with a host and no query")
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+			bad("Endpoint", "must be an http or https URL with a host and no query")
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Client calls Huawei Cloud Meeting as one Huawei user. Clients made with As
