@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"meetingbot/bot"
 	"meetingbot/handlers"
 	"meetingbot/meeting"
@@ -37,27 +35,15 @@ func runCheck(ctx context.Context, opts options, getenv func(string) string, std
 
 	hc := bot.NewHTTPClient()
 	defer hc.CloseIdleConnections()
-	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL, hc)
-	if at, err := api.AuthTestContext(ctx); err != nil {
-		c.fail("SLACK_BOT_TOKEN: auth.test failed: %s", slackAdvice(err, ""))
-	} else {
-		c.ok("SLACK_BOT_TOKEN: workspace %s (%s), bot user %s", at.Team, at.TeamID, at.UserID)
-		if _, err := api.GetUserInfoContext(ctx, at.UserID); err != nil {
-			c.fail("users.info: %s", slackAdvice(err, "users:read"))
+	for _, f := range bot.Preflight(ctx, bot.PreflightConfig{
+		HTTPClient: hc, APIURL: cfg.slackAPIURL,
+		BotToken: cfg.slackBotToken.Reveal(), AppToken: cfg.slackAppToken.Reveal(),
+		AdminGroups: cfg.policy.AdminGroups, WorkspaceAdmins: cfg.policy.AllowWorkspaceAdmins, HostByEmail: cfg.policy.HostByEmail,
+	}) {
+		if f.OK {
+			c.ok("%s: %s", f.Variable, f.Text)
 		} else {
-			c.ok("scope users:read")
-		}
-	}
-	if _, _, err := api.StartSocketModeContext(ctx); err != nil {
-		c.fail("SLACK_APP_TOKEN: apps.connections.open failed: %s", slackAdvice(err, "connections:write"))
-	} else {
-		c.ok("SLACK_APP_TOKEN: Socket Mode connections can be opened")
-	}
-	for _, g := range cfg.policy.AdminGroups {
-		if _, err := api.GetUserGroupMembersContext(ctx, g); err != nil {
-			c.fail("ENDMEETING_ADMIN_GROUPS: user group %s: %s", g, slackAdvice(err, "usergroups:read"))
-		} else {
-			c.ok("user group %s can be read", g)
+			c.fail("%s: %s", f.Variable, f.Text)
 		}
 	}
 	if cfg.policy.AllowsNobody() {
@@ -69,7 +55,7 @@ func runCheck(ctx context.Context, opts options, getenv func(string) string, std
 			ways = append(ways, "ENDMEETING_HOST_MAP")
 		}
 		if cfg.policy.HostByEmail {
-			ways = append(ways, "their Slack profile email (the app needs the users:read.email scope)")
+			ways = append(ways, "their Slack profile email")
 		}
 		how := strings.Join(ways, ", else ")
 		c.ok("host rule on: hosts may end their own meetings; Slack users are mapped to Huawei users by %s", how)
@@ -112,28 +98,6 @@ func (c *checker) ok(format string, args ...any) {
 func (c *checker) fail(format string, args ...any) {
 	c.failed = true
 	fmt.Fprintf(c.out, "FAIL  "+format+"\n", args...)
-}
-
-// slackAdvice turns a Slack error into what an operator can do about it.
-func slackAdvice(err error, scope string) string {
-	var se slack.SlackErrorResponse
-	code := err.Error()
-	if errors.As(err, &se) {
-		code = se.Err
-	}
-	switch code {
-	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
-		return code + ": the token is wrong or revoked; copy it again from the app's settings (see README.md, Slack set-up)"
-	case "not_allowed_token_type":
-		return code + ": this is the wrong kind of token (the bot token starts with xoxb-, the app-level token with xapp-)"
-	case "missing_scope":
-		return code + ": add the " + scope + " scope in the app's OAuth & Permissions page (or manifest.yml) and reinstall the app"
-	case "plan_upgrade_required":
-		return code + ": user groups need a paid Slack plan; use ENDMEETING_ADMIN_USERS instead"
-	case "no_such_subteam":
-		return code + ": there is no user group with this ID"
-	}
-	return code
 }
 
 // huaweiAdvice turns a Huawei error into what an operator can do about it.

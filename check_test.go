@@ -28,13 +28,15 @@ func TestCheck(t *testing.T) {
 		want    []string
 		ok      bool
 	}{
-		{name: "all good", want: []string{"ok    configuration", "workspace", "scope users:read", "Socket Mode", "user group S0ADMINS", "logged in with App ID", "All checks passed."}, ok: true},
+		{name: "all good", want: []string{"ok    configuration", "workspace", "users.info answers", "Socket Mode", "user group S0ADMINS", "logged in with App ID", "All checks passed."}, ok: true},
 		{name: "bad bot token", change: map[string]string{"SLACK_BOT_TOKEN": "xoxb-wrong"}, want: []string{"FAIL  SLACK_BOT_TOKEN", "invalid_auth"}},
 		{name: "bad app token", change: map[string]string{"SLACK_APP_TOKEN": "xapp-wrong"}, want: []string{"FAIL  SLACK_APP_TOKEN", "invalid_auth"}},
 		{name: "missing scope", prepare: func() { s.FailNext("usergroups.users.list", 1, "missing_scope") }, want: []string{"FAIL  ENDMEETING_ADMIN_GROUPS", "usergroups:read"}},
 		{name: "bad app key", change: map[string]string{"HUAWEI_MEETING_APP_KEY": "wrong-key"}, want: []string{"FAIL  Huawei", "HUAWEI_MEETING_APP_KEY"}},
 		{name: "no rule", change: map[string]string{"ENDMEETING_ADMIN_GROUPS": "", "ENDMEETING_HOST_IDENTITY": "off"}, want: []string{"FAIL  no permission rule"}},
 		{name: "bad config", change: map[string]string{"ENDMEETING_CONFIRM_TIMEOUT": "soon"}, want: []string{"FAIL  configuration: ENDMEETING_CONFIRM_TIMEOUT"}},
+		// Last: it changes the fake for good.
+		{name: "missing scopes", prepare: func() { s.SetScopes("commands", "users:read") }, want: []string{"FAIL  SLACK_BOT_TOKEN: the bot token lacks the chat:write scope", "lacks the usergroups:read scope", "lacks the users:read.email scope"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

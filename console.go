@@ -74,7 +74,7 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
-		AsUser:         handlers.ActAs(mc),
+		AsUser:         actAs(mc),
 		Authorizer:     handlers.NewAuthorizer(policy, bot.ConsoleDirectory{}),
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,

@@ -61,7 +61,7 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL, hc)
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
-		AsUser:         handlers.ActAs(mc),
+		AsUser:         actAs(mc),
 		Authorizer:     handlers.NewAuthorizer(policy, bot.NewDirectory(api)),
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
@@ -110,3 +110,22 @@ func huaweiClient(cfg config, opts options, log *slog.Logger) (*meeting.Client, 
 	}
 	return mc, sim, func() { mc.Close(); stop() }, nil
 }
+
+// actAs returns the handlers' way to act as a caller's Huawei user: the
+// same client, logged in as that user, sharing its caches.
+func actAs(c *meeting.Client) handlers.AsUser {
+	return func(u string) (handlers.Meetings, error) {
+		if u == "" {
+			// As("") is the enterprise administrator: never a caller's identity.
+			return nil, errors.New("no Huawei user to act as")
+		}
+		m, err := c.As(u)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+}
+
+// The meeting client is what the handlers act through.
+var _ handlers.Meetings = (*meeting.Client)(nil)

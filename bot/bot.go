@@ -131,15 +131,8 @@ func isAuthError(err error) bool {
 		// slack-go gives up on it, as on invalid_auth.
 		return sc.Code == http.StatusNotFound
 	}
-	code := err.Error()
-	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
-		code = se.Err
-	}
-	switch code {
-	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
-		return true
-	}
-	return false
+	_, ok := authErrors[errorCode(err)]
+	return ok
 }
 
 // Run serves Slack until ctx ends, then stops taking work, lets the work in

@@ -576,8 +576,13 @@ func newHuaweiHarness(t *testing.T, p Policy, dir *fakeDirectory, client *meetin
 	}
 	hs := &harness{dir: dir, clock: newFakeClock(), log: &logBuffer{}}
 	hs.h = New(Config{ButtonKey: testKey,
-		Meetings:   client,
-		AsUser:     ActAs(client),
+		Meetings: client,
+		AsUser: func(u string) (Meetings, error) {
+			if u == "" {
+				return nil, errors.New("no Huawei user")
+			}
+			return client.As(u)
+		},
 		Authorizer: testAuthorizer(p, dir, 0, 0),
 		Logger:     slog.New(slog.NewJSONHandler(hs.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:        hs.clock.Now,

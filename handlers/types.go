@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"meetingbot/meeting"
@@ -112,23 +111,5 @@ type Meetings interface {
 	Online(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error)
 }
 
-var _ Meetings = (*meeting.Client)(nil)
-
 // AsUser returns the Meetings of a Huawei user, for the host rule.
 type AsUser func(huaweiUser string) (Meetings, error)
-
-// ActAs returns the AsUser of a meeting client: the same client, logged in
-// as the given user, sharing its caches.
-func ActAs(c *meeting.Client) AsUser {
-	return func(u string) (Meetings, error) {
-		if u == "" {
-			// As("") is the enterprise administrator: never a caller's identity.
-			return nil, errors.New("no Huawei user to act as")
-		}
-		m, err := c.As(u)
-		if err != nil {
-			return nil, err
-		}
-		return m, nil
-	}
-}

@@ -72,7 +72,10 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.token == botToken {
-		w.Header().Set("X-OAuth-Scopes", strings.Join(s.cfg.Scopes, ","))
+		s.mu.Lock()
+		scopes := strings.Join(s.cfg.Scopes, ",")
+		s.mu.Unlock()
+		w.Header().Set("X-OAuth-Scopes", scopes)
 	}
 
 	s.mu.Lock()
@@ -303,6 +306,14 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
+}
+
+// SetScopes replaces the bot token's scopes, as a reinstall of the app with
+// other scopes would.
+func (s *Server) SetScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.Scopes = slices.Clone(scopes)
 }
 
 // AddUserGroup adds or replaces a user group (S…) and its members for
