@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"meetingbot/bot/slacktest"
+	"meetingbot/internal/syncbuf"
 	"meetingbot/meeting/meetingtest"
 )
 
@@ -33,23 +32,8 @@ const (
 	meetingID = "914044873"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer captures a program's logs while it writes them.
+type syncBuffer = syncbuf.Buffer
 
 // harness runs the real program against a fake Slack and a fake Huawei.
 type harness struct {

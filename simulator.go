@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 
 	"meetingbot/meeting"
 	"meetingbot/meeting/meetingtest"
@@ -19,7 +18,7 @@ type simulator struct {
 }
 
 func startSimulator() *simulator {
-	appID, appKey := randomHex(8), randomHex(16)
+	appID, appKey := rand.Text(), rand.Text()
 	srv := meetingtest.NewServer(meetingtest.Config{AppID: appID, AppKey: appKey})
 	return &simulator{
 		srv:      srv,
@@ -30,9 +29,3 @@ func startSimulator() *simulator {
 }
 
 func (s *simulator) close() { s.srv.Close() }
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"meetingbot/internal/syncbuf"
 	"meetingbot/meeting"
 )
 
@@ -185,22 +185,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // logBuffer collects log output; safe for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 // records returns the log's JSON records whose message is msg.
 func (l *logBuffer) records(t *testing.T, msg string) []map[string]any {

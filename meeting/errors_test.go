@@ -86,7 +86,7 @@ func TestErrorCodes(t *testing.T) {
 			} else {
 				_, err = c.Prepare(context.Background(), liveID)
 			}
-			within(t, "the call", time.Since(start), deadline+slack)
+			within(t, "the call", time.Since(start), deadline+lateness)
 			e := wantClass(t, err, tt.want)
 			if e.Status != tt.status || e.Code != tt.code || e.Msg != tt.msg {
 				t.Errorf("error: got status %d code %q msg %q, want %d %q %q", e.Status, e.Code, e.Msg, tt.status, tt.code, tt.msg)

@@ -1,14 +1,13 @@
 package meeting_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"meetingbot/internal/syncbuf"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -234,28 +233,12 @@ func within(tb testing.TB, what string, d, limit time.Duration) {
 	}
 }
 
-// slack is how late a call may return after its deadline: scheduling under
-// -race, not another try.
-const slack = 2 * time.Second
+// lateness is how late a call may return after its deadline: scheduling
+// under -race, not another try.
+const lateness = 2 * time.Second
 
-// syncBuffer is a bytes.Buffer that a logger may write to from several
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is a buffer that a logger may write to from several goroutines.
+type syncBuffer = syncbuf.Buffer
 
 var _ io.Writer = (*syncBuffer)(nil)
 

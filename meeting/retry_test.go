@@ -118,7 +118,7 @@ func TestServerErrorsUntilDeadline(t *testing.T) {
 			if e.Status != 500 || e.Code != "MMC.111070003" {
 				t.Errorf("error: got status %d code %q, want the last failure: 500 MMC.111070003", e.Status, e.Code)
 			}
-			within(t, "Stop", elapsed, tt.deadline+slack)
+			within(t, "Stop", elapsed, tt.deadline+lateness)
 			if n := srv.Count(meetingtest.EndpointStop); n < 3 {
 				t.Errorf("stop requests: got %d, want at least 3 (retried with backoff)", n)
 			}
@@ -165,7 +165,7 @@ func TestHang(t *testing.T) {
 			} else {
 				_, err = c.Prepare(ctx, liveID)
 			}
-			within(t, "the call", time.Since(start), deadline+slack)
+			within(t, "the call", time.Since(start), deadline+lateness)
 			wantClass(t, err, meeting.ErrUnavailable)
 			if tt.ep == meetingtest.EndpointStop {
 				if m, _ := srv.Meeting(liveID); m.State != meetingtest.StateInProgress {
@@ -186,7 +186,7 @@ func TestHangWithoutContextDeadline(t *testing.T) {
 	srv.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Hang: true})
 	start := time.Now()
 	_, err := c.Stop(context.Background(), liveID)
-	within(t, "Stop", time.Since(start), deadline+slack)
+	within(t, "Stop", time.Since(start), deadline+lateness)
 	wantClass(t, err, meeting.ErrUnavailable)
 }
 
@@ -201,7 +201,7 @@ func TestCancelledIsNotHuawei(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
 	_, err := c.Stop(ctx, liveID)
-	within(t, "Stop", time.Since(start), 50*time.Millisecond+slack)
+	within(t, "Stop", time.Since(start), 50*time.Millisecond+lateness)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got error %v, want context.Canceled", err)
 	}
@@ -243,7 +243,7 @@ func TestThrottled(t *testing.T) {
 					t.Errorf("error status: got %d, want 429", e.Status)
 				}
 			}
-			within(t, "Stop", elapsed, deadline+slack)
+			within(t, "Stop", elapsed, deadline+lateness)
 			n := srv.Count(meetingtest.EndpointStop)
 			switch {
 			case tt.wantStops == 0 && n <= 2:
@@ -304,7 +304,7 @@ func TestOddBodies(t *testing.T) {
 			} else {
 				_, err = c.Prepare(timeout(t, deadline), liveID)
 			}
-			within(t, "the call", time.Since(start), deadline+slack)
+			within(t, "the call", time.Since(start), deadline+lateness)
 			e := wantClass(t, err, tt.wantErr)
 			if e.Status != tt.fault.Status {
 				t.Errorf("error status: got %d, want %d", e.Status, tt.fault.Status)
@@ -355,7 +355,7 @@ func TestDeadlineKeepsLastAnswer(t *testing.T) {
 			srv.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Hang: true})
 			start := time.Now()
 			_, err := c.Stop(timeout(t, deadline), liveID)
-			within(t, "Stop", time.Since(start), deadline+slack)
+			within(t, "Stop", time.Since(start), deadline+lateness)
 			e := wantClass(t, err, tt.want)
 			if e.Status != tt.wantStatus || e.Code != tt.wantCode {
 				t.Errorf("error: got status %d code %q, want %d %q", e.Status, e.Code, tt.wantStatus, tt.wantCode)

@@ -63,12 +63,6 @@ func (s *Server) newResponseURL(kind, teamID string) string {
 	return u
 }
 
-// NewResponseURL registers and returns a fresh response_url, for payloads
-// sent with SendEnvelope.
-func (s *Server) NewResponseURL() string {
-	return s.newResponseURL("actions", s.cfg.TeamID)
-}
-
 // flexBool decodes a JSON boolean, or the strings "true" and "false" that
 // Slack also accepts.
 type flexBool bool

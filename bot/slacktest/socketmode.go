@@ -309,12 +309,6 @@ func (s *Server) sendEnvelope(ctx context.Context, typ, responseURL string, payl
 	return Envelope{ID: id, ResponseURL: responseURL, SentAt: sentAt, Type: typ}, nil
 }
 
-// SendRawFrame writes data as a text frame to the current connection, waiting
-// for one while ctx allows: for frames Slack would never send.
-func (s *Server) SendRawFrame(ctx context.Context, data []byte) error {
-	return s.write(ctx, "sending a raw frame", data, nil)
-}
-
 // write writes frame to the current connection, waiting for one while ctx
 // allows. before, if not nil, runs with s.mu held just before each attempt.
 // A connection that fails the write is dropped and the next one is tried.
