@@ -65,6 +65,39 @@ func TestHuaweiFaultsOnTheClick(t *testing.T) {
 	}
 }
 
+// TestStopAnsweredWithAStalledBody: Huawei answers the stop 200, then
+// trickles the body for 30 s. 200 is success: the result and the channel's
+// announcement come at once, not when the body ends or the call's deadline
+// passes. (The harness closes the fake at the end, which ends the trickle.)
+func TestStopAnsweredWithAStalledBody(t *testing.T) {
+	h := start(t, nil)
+	value := h.prompt(admin, channel)
+	h.huawei.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Trickle: 30 * time.Second})
+	env := h.click(admin, channel, "endmeeting_confirm", value)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	msgs, err := h.slack.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatalf("no announcement within 1 s of the click: %v\nlogs:\n%s", err, h.logs)
+	}
+	if want := "<@" + admin + "> ended meeting *Weekly sync* (" + meetingID + ")."; msgs[0].Text != want || msgs[0].Channel != channel {
+		t.Errorf("channel message = %q in %s, want %q in %s", msgs[0].Text, msgs[0].Channel, want, channel)
+	}
+	posts, err := h.slack.WaitResponsePosts(ctx, env.ResponseURL, 2)
+	if err != nil {
+		t.Fatalf("no result within 1 s of the click: %v", err)
+	}
+	if !strings.Contains(posts[1].Text, "has ended") || !posts[1].ReplaceOriginal {
+		t.Errorf("result = %q (replace %v), want the meeting ended, replacing the prompt", posts[1].Text, posts[1].ReplaceOriginal)
+	}
+	if n := h.huawei.Count(meetingtest.EndpointStop); n != 1 {
+		t.Errorf("stop requests = %d, want 1", n)
+	}
+	if m, _ := h.huawei.Meeting(meetingID); m.State != meetingtest.StateEnded {
+		t.Errorf("meeting state = %v, want ended", m.State)
+	}
+}
+
 // TestSIGTERM runs the built program and sends it SIGTERM while a stop is
 // in flight: it must finish the stop, post the result and exit 0.
 func TestSIGTERM(t *testing.T) {
