@@ -108,6 +108,7 @@ type Server struct {
 	messages   []Message
 	failures   map[string][]string
 	rateLimits map[string][]time.Duration
+	serverErrs map[string][]int // HTTP statuses, by method
 	calls      map[string]int
 	lastTS     int64 // microseconds of the last message ts handed out
 }
@@ -131,6 +132,7 @@ func NewServer(cfg Config) *Server {
 		channels:   map[string]channel{},
 		failures:   map[string][]string{},
 		rateLimits: map[string][]time.Duration{},
+		serverErrs: map[string][]int{},
 		calls:      map[string]int{},
 	}
 	// slack-go dials with "Origin: https://api.slack.com", which gorilla's
