@@ -86,6 +86,7 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
 	closed  bool
+	closing chan struct{} // closed by Close: releases delayed posts
 
 	// Socket Mode.
 	tickets     map[string]bool
@@ -99,7 +100,8 @@ type Server struct {
 	invalidAcks []InvalidAck
 
 	// response_url.
-	responses map[string]*responseURL // by path
+	responses     map[string]*responseURL // by path
+	responseDelay time.Duration
 
 	// Web API.
 	users      map[string]User
@@ -123,6 +125,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		cfg:        cfg,
 		changed:    make(chan struct{}),
+		closing:    make(chan struct{}),
 		tickets:    map[string]bool{},
 		conns:      map[*wsConn]struct{}{},
 		envelopes:  map[string]*envelopeState{},
@@ -172,6 +175,7 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	close(s.closing)
 	conns := make([]*wsConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
