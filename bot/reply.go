@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -110,12 +111,24 @@ type slackReplier struct {
 	responseURL string
 	channel     string
 	log         *slog.Logger
+	failed      atomic.Int32 // replies that did not reach Slack
 }
 
 var _ handlers.Replier = (*slackReplier)(nil)
 
 // Reply sends r.
 func (s *slackReplier) Reply(ctx context.Context, r handlers.Reply) error {
+	err := s.reply(ctx, r)
+	if err != nil {
+		s.failed.Add(1)
+	}
+	return err
+}
+
+// failures returns how many replies failed so far.
+func (s *slackReplier) failures() int { return int(s.failed.Load()) }
+
+func (s *slackReplier) reply(ctx context.Context, r handlers.Reply) error {
 	if !r.Public {
 		return s.rs.post(ctx, s.responseURL, render(r))
 	}
