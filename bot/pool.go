@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,7 @@ type job struct {
 	// after the job's ack was queued: the job starts then (or after
 	// ackWireWait). Nil starts it at once.
 	acked <-chan struct{}
-	// out is where to say "busy" when the job is turned away.
+	// out sends the job's replies, or "busy" when it is turned away.
 	out  *slackReplier
 	what string // "command" or "click", for the log
 	env  string // the envelope ID
@@ -28,11 +27,6 @@ type job struct {
 // pool runs jobs on a bounded number of workers. The event loop is its only
 // sender: it checks full, acks the envelope, then submits, which therefore
 // never blocks.
-//
-// Shutdown (stop) is bounded whatever the queue holds: the drain, then
-// shutdownReplies for the replies of the shutdown phase ("busy" to the
-// queued jobs, and what the jobs cut short say), which all share that one
-// deadline, then stopGrace at most for the cut work to return.
 type pool struct {
 	work     chan job
 	stopping atomic.Bool
@@ -58,10 +52,6 @@ const (
 	shutdownReplies = 4 * time.Second
 	stopGrace       = time.Second
 )
-
-// errNoTimeToReply is why a job queued at shutdown got no "busy": the
-// replies' deadline came first.
-var errNoTimeToReply = errors.New("no time left to reply")
 
 func newPool(ctx context.Context, workers, queue int, log *slog.Logger) *pool {
 	p := &pool{work: make(chan job, queue), busy: make(chan struct{}, 16), log: log}
@@ -100,10 +90,7 @@ func (p *pool) turnAway(j job) {
 	p.log.Warn("busy: turned away", slog.String("kind", j.what), slog.String("envelope_id", j.env))
 	select {
 	case p.busy <- struct{}{}:
-		p.wg.Go(func() {
-			defer func() { <-p.busy }()
-			p.sayBusy(j)
-		})
+		p.goSayBusy(j)
 	default:
 	}
 }
@@ -114,13 +101,19 @@ func (p *pool) turnAway(j job) {
 func (p *pool) refuse(j job) {
 	select {
 	case p.busy <- struct{}{}:
-		p.wg.Go(func() {
-			defer func() { <-p.busy }()
-			p.sayBusy(j)
-		})
+		p.goSayBusy(j)
 	case <-p.replies.Done():
-		p.notTold(j, slog.String("error", errNoTimeToReply.Error()))
+		p.notTold(j, slog.String("error", "no time left to reply"))
 	}
+}
+
+// goSayBusy tells the user of j "busy" on a goroutine of its own, which
+// gives back the p.busy slot the caller took.
+func (p *pool) goSayBusy(j job) {
+	p.wg.Go(func() {
+		defer func() { <-p.busy }()
+		p.sayBusy(j)
+	})
 }
 
 func (p *pool) sayBusy(j job) {
