@@ -146,9 +146,11 @@ func (s *slackReplier) reply(ctx context.Context, r handlers.Reply) error {
 	// waits) posted nothing. A server error, a timeout, a network failure or
 	// an answer that cannot be read leave it open: Slack may have posted the
 	// message before its answer was lost, and the fallback then shows it
-	// twice. A result shown twice is better than a result lost. The
-	// fallback is one post (responder.post tries a new in_channel message
-	// once), and the bot has slack-go retry nothing, so no more than two.
+	// twice. A result shown twice is better than a result lost. It is
+	// shown twice at most: of postMessage's tries only the last can have
+	// posted (Slack answered the others 429), slack-go retries nothing
+	// (NewSlackClient sets no OptionRetry), and responder.post tries a new
+	// in_channel message once.
 	s.log.LogAttrs(ctx, slog.LevelInfo, "chat.postMessage failed; posting through response_url",
 		slog.String("channel", s.channel), slog.String("reason", postFailure(err)), slog.String("error", err.Error()))
 	return s.rs.post(ctx, s.responseURL, render(r))
