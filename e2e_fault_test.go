@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,108 @@ func TestHuaweiFaultsOnTheClick(t *testing.T) {
 			}
 			if m, _ := h.huawei.Meeting(meetingID); (m.State == meetingtest.StateEnded) != tt.ended {
 				t.Errorf("meeting state = %v, want ended %v", m.State, tt.ended)
+			}
+		})
+	}
+}
+
+// TestStopAnsweredWithAStalledBody: Huawei answers the stop 200, then
+// trickles the body for 30 s. 200 is success: the result and the channel's
+// announcement come at once, not when the body ends or the call's deadline
+// passes. (The harness closes the fake at the end, which ends the trickle.)
+func TestStopAnsweredWithAStalledBody(t *testing.T) {
+	h := start(t, nil)
+	value := h.prompt(admin, channel)
+	h.huawei.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Trickle: 30 * time.Second})
+	env := h.click(admin, channel, "endmeeting_confirm", value)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	msgs, err := h.slack.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatalf("no announcement within 1 s of the click: %v\nlogs:\n%s", err, h.logs)
+	}
+	if want := "<@" + admin + "> ended meeting *Weekly sync* (" + meetingID + ")."; msgs[0].Text != want || msgs[0].Channel != channel {
+		t.Errorf("channel message = %q in %s, want %q in %s", msgs[0].Text, msgs[0].Channel, want, channel)
+	}
+	posts, err := h.slack.WaitResponsePosts(ctx, env.ResponseURL, 2)
+	if err != nil {
+		t.Fatalf("no result within 1 s of the click: %v", err)
+	}
+	if !strings.Contains(posts[1].Text, "has ended") || !posts[1].ReplaceOriginal {
+		t.Errorf("result = %q (replace %v), want the meeting ended, replacing the prompt", posts[1].Text, posts[1].ReplaceOriginal)
+	}
+	if n := h.huawei.Count(meetingtest.EndpointStop); n != 1 {
+		t.Errorf("stop requests = %d, want 1", n)
+	}
+	if m, _ := h.huawei.Meeting(meetingID); m.State != meetingtest.StateEnded {
+		t.Errorf("meeting state = %v, want ended", m.State)
+	}
+}
+
+// TestShutdownIsBoundedWhateverIsQueued: 300 commands wait on a Huawei that
+// hangs (32 run, the rest are queued) when the program is told to stop. It
+// drains for 10 s, and every reply of the shutdown phase ("busy" to the
+// queued commands, "shutting down" to those cut short) shares one deadline,
+// so run returns within 15 s even when Slack's response_url answers only
+// after 30 s. Each user is told, or the log names them as not told.
+func TestShutdownIsBoundedWhateverIsQueued(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 10 s drain; skipped with -short")
+	}
+	const commands = 300
+	for _, tt := range []struct {
+		name  string
+		delay time.Duration // of Slack's answers to response_url posts
+		told  bool          // Slack answers in time: every user is told
+	}{
+		{"slack answers", 0, true},
+		{"slack answers after 30 s", 30 * time.Second, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := start(t, nil)
+			h.huawei.InjectFault(meetingtest.EndpointAppAuth, commands, meetingtest.Fault{Hang: true})
+			h.slack.DelayResponsePosts(tt.delay)
+			sent := map[string]string{} // response_url by envelope ID
+			for range commands {
+				env, _ := h.command(admin, channel, meetingID)
+				sent[env.ID] = env.ResponseURL
+			}
+			begin := time.Now()
+			h.stop() // fails the test unless run returns within 15 s
+			t.Logf("run returned %v after the cancel", time.Since(begin).Round(time.Millisecond))
+
+			notTold := map[string]int{}
+			for _, line := range strings.Split(h.logs.String(), "\n") {
+				var rec struct {
+					Msg, Kind, Actor string
+					EnvelopeID       string `json:"envelope_id"`
+				}
+				if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "user not told" {
+					continue
+				}
+				if _, ok := sent[rec.EnvelopeID]; !ok || rec.Actor != admin || rec.Kind != "command" {
+					t.Errorf("not-told record %s, want one of the commands' envelopes, actor %s, kind command", line, admin)
+				}
+				notTold[rec.EnvelopeID]++
+			}
+			told := 0
+			for id, u := range sent {
+				posts := h.slack.ResponsePosts(u)
+				if len(posts) > 0 {
+					told++
+					if text := posts[0].Text; !strings.Contains(text, "busy") && !strings.Contains(text, "shutting down") {
+						t.Errorf("reply = %q, want busy or shutting down", text)
+					}
+				}
+				if (len(posts) > 0) == (notTold[id] > 0) || notTold[id] > 1 {
+					t.Errorf("envelope %s: %d posts, %d not-told records; want either a post or one record", id, len(posts), notTold[id])
+				}
+			}
+			if tt.told && told != commands {
+				t.Errorf("users told = %d, want %d", told, commands)
+			}
+			if !tt.told && told != 0 {
+				t.Errorf("users told = %d, want 0 from a Slack 30 s slow", told)
 			}
 		})
 	}

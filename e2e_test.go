@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -258,6 +259,36 @@ func TestChannelMessageFallsBackToResponseURL(t *testing.T) {
 				t.Errorf("chat.postMessage successes = %d, want 0", n)
 			}
 		})
+	}
+}
+
+// TestChannelMessageAfterAServerError: chat.postMessage answers 500. The
+// public result still reaches the channel, once: through the click's
+// response_url, in_channel, and chat.postMessage is not tried again (by the
+// bot or by slack-go's retries).
+func TestChannelMessageAfterAServerError(t *testing.T) {
+	h := start(t, nil)
+	value := h.prompt(admin, channel)
+	h.slack.ServerErrorNext("chat.postMessage", 1, http.StatusInternalServerError)
+	env := h.click(admin, channel, "endmeeting_confirm", value)
+	posts := h.posts(env.ResponseURL, 3)
+	h.stop() // every reply has gone out: the counts below are final
+	last := posts[2]
+	if last.ResponseType != "in_channel" || last.ReplaceOriginal || !strings.Contains(last.Text, "ended meeting *Weekly sync*") {
+		t.Errorf("public result = %q (%s, replace %v), want in_channel through response_url", last.Text, last.ResponseType, last.ReplaceOriginal)
+	}
+	public := 0
+	for _, p := range h.slack.ResponsePosts(env.ResponseURL) {
+		if p.ResponseType == "in_channel" {
+			public++
+		}
+	}
+	if n := h.slack.Calls("chat.postMessage"); n != 1 || public != 1 || len(h.slack.Messages()) != 0 {
+		t.Errorf("chat.postMessage calls %d, in_channel posts %d, channel messages %d; want 1, 1, 0",
+			n, public, len(h.slack.Messages()))
+	}
+	if !strings.Contains(h.logs.String(), `"reason":"http_status"`) {
+		t.Errorf("the logs do not say why the result went through response_url:\n%s", h.logs)
 	}
 }
 

@@ -32,7 +32,8 @@ type Config struct {
 	// Queue bounds the work waiting for a worker; 1024 when zero.
 	Queue int
 	// DrainTimeout bounds how long Run waits for work in flight at
-	// shutdown; 10 seconds when zero.
+	// shutdown before it cancels it; 10 seconds when zero. Run returns at
+	// most 5 s after that, whatever is queued.
 	DrainTimeout time.Duration
 	// HTTPClient sends response_url posts; the one given to NewSlackClient,
 	// so that Run closes the idle connections of both. NewHTTPClient() when nil.
@@ -171,7 +172,7 @@ loop:
 		}
 	}
 	stopSM()
-	jobs.stop(b.cfg.DrainTimeout, b.log)
+	jobs.stop(b.cfg.DrainTimeout)
 	<-smDone
 	b.cfg.HTTPClient.CloseIdleConnections()
 	return runErr
@@ -263,7 +264,7 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 	acked := b.wire.mark()
 	b.ack(sm, req.EnvelopeID, nil)
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
-	jobs.submit(job{run: func(ctx context.Context) { b.handler.Command(ctx, cmd, out) }, acked: acked, out: out, what: "command", env: req.EnvelopeID})
+	jobs.submit(job{run: func(ctx context.Context) { b.handler.Command(ctx, cmd, out) }, acked: acked, out: out, what: "command", env: req.EnvelopeID, user: sc.UserID})
 }
 
 func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, jobs *pool) {
@@ -290,7 +291,7 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	}
 	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, EnterpriseID: enterprise, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
-	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, acked: acked, out: out, what: "click", env: req.EnvelopeID}
+	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, acked: acked, out: out, what: "click", env: req.EnvelopeID, user: cb.User.ID}
 	if jobs.full() {
 		jobs.turnAway(j) // the prompt is not claimed: the user can click again
 		return

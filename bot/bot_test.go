@@ -1,11 +1,22 @@
 package bot
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
+
+	"meetingbot/bot/slacktest"
+	"meetingbot/handlers"
 )
 
 func TestWithoutQueries(t *testing.T) {
@@ -42,18 +53,73 @@ func TestSocketModeErrors(t *testing.T) {
 	}
 }
 
-func TestNotPosted(t *testing.T) {
-	for _, tt := range []struct {
-		err  error
-		want bool
-	}{
-		{slack.SlackErrorResponse{Err: "not_in_channel"}, true},
-		{&slack.RateLimitedError{RetryAfter: 3}, true},
-		{slack.StatusCodeError{Code: 500}, false},
-		{errors.New("dial tcp: connection reset"), false},
-	} {
-		if got := notPosted(tt.err); got != tt.want {
-			t.Errorf("notPosted(%v) = %v, want %v", tt.err, got, tt.want)
-		}
+// TestPublicReplyFallsBackOnce: a public result that chat.postMessage did
+// not post, for whatever reason, goes to the channel once through
+// response_url (in_channel), unless the reply's time is up.
+func TestPublicReplyFallsBackOnce(t *testing.T) {
+	srv := slacktest.NewServer(slacktest.Config{BotToken: "xoxb-test", AppToken: "xapp-test"})
+	defer srv.Close()
+	hang := func(ctx context.Context) error {
+		<-ctx.Done()
+		return &url.Error{Op: "Post", URL: srv.APIURL() + "chat.postMessage", Err: ctx.Err()}
 	}
+	for _, tt := range []struct {
+		name     string
+		post     func(ctx context.Context) error
+		ended    bool   // the reply's context has ended before the reply
+		fallback bool   // a post through response_url is wanted
+		reason   string // in the log of the fallback
+	}{
+		{"posted", func(context.Context) error { return nil }, false, false, ""},
+		{"not in channel", func(context.Context) error { return slack.SlackErrorResponse{Err: "not_in_channel"} }, false, true, "refused"},
+		{"server error", func(context.Context) error {
+			return slack.StatusCodeError{Code: 500, Status: "500 Internal Server Error"}
+		}, false, true, "http_status"},
+		{"network", func(context.Context) error {
+			return &url.Error{Op: "Post", URL: srv.APIURL() + "chat.postMessage", Err: syscall.ECONNRESET}
+		}, false, true, "network"},
+		{"timeout", hang, false, true, "timeout"},
+		{"time is up", func(context.Context) error { return slack.StatusCodeError{Code: 502} }, true, false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			u := srv.NewResponseURL()
+			var posts int
+			s := &slackReplier{
+				api: posterFunc(func(ctx context.Context) error { posts++; return tt.post(ctx) }),
+				rs:  &responder{http: &http.Client{}, allowed: slackAllowed(srv.APIURL())}, responseURL: u, channel: "C1",
+				log: slog.New(slog.NewJSONHandler(&logs, nil)),
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if tt.ended {
+				cancel()
+			}
+			err := s.Reply(ctx, handlers.Reply{Text: "<@U1> ended meeting 914044873.", Public: true})
+			got := srv.ResponsePosts(u)
+			if tt.fallback {
+				if err != nil || len(got) != 1 || got[0].ResponseType != "in_channel" || got[0].ReplaceOriginal {
+					t.Fatalf("Reply = %v, response posts %+v; want one in_channel post", err, got)
+				}
+				if !strings.Contains(logs.String(), `"reason":"`+tt.reason+`"`) {
+					t.Errorf("log = %s, want reason %q", logs.String(), tt.reason)
+				}
+			} else if len(got) != 0 || (err == nil) != (tt.name == "posted") {
+				t.Errorf("Reply = %v, response posts %d; want no fallback", err, len(got))
+			}
+			if posts != 1 {
+				t.Errorf("chat.postMessage tries = %d, want 1", posts)
+			}
+			if out := logs.String() + fmt.Sprint(err); strings.Contains(out, srv.APIURL()) || strings.Contains(out, u) {
+				t.Errorf("a URL reached the log or the error: %s", out)
+			}
+		})
+	}
+}
+
+// posterFunc is a poster whose chat.postMessage is a function.
+type posterFunc func(ctx context.Context) error
+
+func (f posterFunc) PostMessageContext(ctx context.Context, _ string, _ ...slack.MsgOption) (string, string, error) {
+	return "", "", f(ctx)
 }

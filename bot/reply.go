@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -109,12 +111,24 @@ type slackReplier struct {
 	responseURL string
 	channel     string
 	log         *slog.Logger
+	failed      atomic.Int32 // replies that did not reach Slack
 }
 
 var _ handlers.Replier = (*slackReplier)(nil)
 
 // Reply sends r.
 func (s *slackReplier) Reply(ctx context.Context, r handlers.Reply) error {
+	err := s.reply(ctx, r)
+	if err != nil {
+		s.failed.Add(1)
+	}
+	return err
+}
+
+// failures returns how many replies failed so far.
+func (s *slackReplier) failures() int { return int(s.failed.Load()) }
+
+func (s *slackReplier) reply(ctx context.Context, r handlers.Reply) error {
 	if !r.Public {
 		return s.rs.post(ctx, s.responseURL, render(r))
 	}
@@ -122,35 +136,58 @@ func (s *slackReplier) Reply(ctx context.Context, r handlers.Reply) error {
 	if err == nil {
 		return nil
 	}
-	if !notPosted(err) {
-		// The message may be in the channel already: posting it again
-		// through response_url could show it twice.
-		return fmt.Errorf("chat.postMessage: %w", err)
+	err = fmt.Errorf("chat.postMessage: %w", unwrapURLError(err)) // the URL stays out of logs
+	if ctx.Err() != nil {
+		return err // no time left to post it another way
 	}
+	// A public result is posted through response_url (in_channel) after
+	// any failure of chat.postMessage. Slack's refusals (not_in_channel,
+	// channel_not_found in private channels and DMs, a 429 still after the
+	// waits) posted nothing. A server error, a timeout, a network failure or
+	// an answer that cannot be read leave it open: Slack may have posted the
+	// message before its answer was lost, and the fallback then shows it
+	// twice. A result shown twice is better than a result lost. It is
+	// shown twice at most: of postMessage's tries only the last can have
+	// posted (Slack answered the others 429), slack-go retries nothing
+	// (NewSlackClient sets no OptionRetry), and responder.post tries a new
+	// in_channel message once.
 	s.log.LogAttrs(ctx, slog.LevelInfo, "chat.postMessage failed; posting through response_url",
-		slog.String("channel", s.channel), slog.String("error", err.Error()))
+		slog.String("channel", s.channel), slog.String("reason", postFailure(err)), slog.String("error", err.Error()))
 	return s.rs.post(ctx, s.responseURL, render(r))
 }
 
-// notPosted reports whether a chat.postMessage error means for sure that
-// nothing was posted: Slack answered ok:false (not_in_channel,
-// channel_not_found in private channels and DMs, …) or still 429 after the
-// waits. A network failure or a server error leaves it open.
-func notPosted(err error) bool {
+// postFailure names the kind of a chat.postMessage failure, for the log.
+func postFailure(err error) string {
 	if _, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
-		return true
+		return "refused"
 	}
 	if _, ok := errors.AsType[*slack.RateLimitedError](err); ok {
-		return true
+		return "rate_limited"
 	}
-	return false
+	if _, ok := errors.AsType[slack.StatusCodeError](err); ok {
+		return "http_status"
+	}
+	if ne, ok := errors.AsType[net.Error](err); (ok && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return "network"
+	}
+	return "other"
 }
 
 // maxRateLimitWaits bounds how often postMessage waits out a 429.
 const maxRateLimitWaits = 3
 
-// postMessage posts text in the channel, waiting out rate limits within ctx.
+// postMessage posts text in the channel, waiting out rate limits. It takes
+// at most half the time ctx has left, so that a chat.postMessage that hangs
+// leaves the fallback through response_url time to post.
 func (s *slackReplier) postMessage(ctx context.Context, text string) error {
+	if d, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(d)/2)
+		defer cancel()
+	}
 	for waits := 0; ; waits++ {
 		_, _, err := s.api.PostMessageContext(ctx, s.channel, slack.MsgOptionText(text, false))
 		rl, ok := errors.AsType[*slack.RateLimitedError](err)

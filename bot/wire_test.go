@@ -113,7 +113,7 @@ func TestPoolStartsAfterAck(t *testing.T) {
 	acked := make(chan struct{})
 	ran := make(chan string, 1)
 	submitted := time.Now()
-	p.submit(job{acked: acked, what: "command", run: func(context.Context) {
+	p.submit(job{acked: acked, out: &slackReplier{}, what: "command", run: func(context.Context) {
 		switch {
 		case closed(acked):
 			ran <- ""
@@ -133,5 +133,5 @@ func TestPoolStartsAfterAck(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the job never ran")
 	}
-	p.stop(time.Second, slog.New(slog.DiscardHandler))
+	p.stop(time.Second)
 }

@@ -505,6 +505,57 @@ func TestClickStopHonoursCancelledContext(t *testing.T) {
 	}
 }
 
+// TestRepliesEndWithTheTransportsBound: the transport bounds the replies of
+// shutdown (WithReplies). A stop cut short still tells the user, but its
+// replies end with that bound, not a fresh replyTimeout after it.
+func TestRepliesEndWithTheTransportsBound(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	replies, endReplies := context.WithCancel(context.Background())
+	defer endReplies()
+	hs := newHarness(t, adminPolicy, nil, &fakeMeetings{
+		StopFn: func(sctx context.Context, _ meeting.ID) (meeting.StopResult, error) {
+			cancel() // the drain timed out while Huawei works
+			<-sctx.Done()
+			return meeting.StopResult{}, sctx.Err()
+		},
+	})
+	v := hs.prompt(t)
+	out := &stalledReplier{started: make(chan error, 3)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.h.Click(WithReplies(ctx, replies), click(ActionEnd, v), out)
+	}()
+	// "Ending…" waits on a Slack that does not answer, with a live context.
+	if err := <-out.started; err != nil {
+		t.Errorf("first reply started with an ended context: %v", err)
+	}
+	endReplies() // the transport's deadline for replies
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the click still replies 5 s after the transport's bound ended (replyTimeout is %v)", replyTimeout)
+	}
+	// The failure notice was still tried, within the bound: at once.
+	if err := <-out.started; err == nil {
+		t.Error("the notice after the bound ended got a live context")
+	}
+	if n := len(hs.log.records(t, "reply failed")); n != 2 {
+		t.Errorf("reply failed records = %d, want 2", n)
+	}
+}
+
+// stalledReplier is a Replier whose Slack never answers: each reply waits
+// for its context to end. started gets each reply's ctx.Err() as it starts.
+type stalledReplier struct{ started chan error }
+
+func (r *stalledReplier) Reply(ctx context.Context, _ Reply) error {
+	r.started <- ctx.Err()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 func TestClickReplyFailureDoesNotStopTheStop(t *testing.T) {
 	hs := newHarness(t, adminPolicy, nil, nil)
 	v := hs.prompt(t)

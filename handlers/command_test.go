@@ -83,6 +83,7 @@ var failureCases = []struct {
 	{"internal", errors.New("<html>CONF_DATA_NOT_FOUND req-7d1c9e</html>"), "Something went wrong"},
 	{"internal", fmt.Errorf("wrapped: %w", huaweiError("stop", errors.New("unknown kind"))), "Something went wrong"},
 	{"canceled", context.DeadlineExceeded, "Something went wrong"},
+	{"canceled", context.Canceled, "The bot was shutting down, so meeting 914044873 may not have ended"},
 }
 
 // checkFailureText checks a failure message: its own text, a ref, nothing

@@ -330,10 +330,30 @@ func Busy() Reply { return Reply{Text: msgBusy} }
 // context has ended (a stop cut short by shutdown), so that the user is told.
 const replyTimeout = 10 * time.Second
 
+// repliesKey is the context key of the transport's bound on replies.
+type repliesKey struct{}
+
+// WithReplies returns a copy of ctx that carries replies, the transport's
+// bound on the replies of the work done with ctx. A reply outlives ctx, so
+// that a user hears that their work was cut short, but neither replies nor
+// replyTimeout: the Slack bot ends replies a few seconds after its shutdown
+// drain, so that shutdown is bounded whatever the work left.
+func WithReplies(ctx, replies context.Context) context.Context {
+	return context.WithValue(ctx, repliesKey{}, replies)
+}
+
 // reply sends r, and logs a failure to send, which the user cannot be told.
 func (h *EndMeeting) reply(ctx context.Context, out Replier, r Reply) {
+	bound, _ := ctx.Value(repliesKey{}).(context.Context)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyTimeout)
 	defer cancel()
+	if bound != nil {
+		if bound.Err() != nil {
+			cancel()
+		} else {
+			defer context.AfterFunc(bound, cancel)()
+		}
+	}
 	if err := out.Reply(ctx, r); err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "reply failed", slog.Bool("public", r.Public),
 			slog.Bool("replace", r.Replace), slog.String("error", err.Error()))

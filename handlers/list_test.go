@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -381,6 +382,9 @@ func TestListOnlineErrors(t *testing.T) {
 				}
 				if all && tt.class == "credentials" {
 					want = "rejected the bot's credentials"
+				}
+				if errors.Is(tt.err, context.Canceled) {
+					want = "The bot was shutting down, so the meetings could not be listed. Try again"
 				}
 				checkFailureText(t, text, want)
 				for _, s := range []string{"eeting  ", "meeting .", "meeting ,"} {

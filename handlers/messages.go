@@ -147,6 +147,8 @@ func msgFailure(err error, d Decision, id meeting.ID, ref string) string {
 		s = "Huawei Cloud Meeting is busy or unreachable, so the meetings could not be listed. Try again in a minute."
 	case list && !host && errors.Is(err, meeting.ErrNotPermitted):
 		s = "Huawei Cloud Meeting did not let the bot list every meeting: its Huawei account needs to be an enterprise administrator. Please tell the bot's operator."
+	case list && errors.Is(err, context.Canceled):
+		s = "The bot was shutting down, so the meetings could not be listed. Try again in a minute."
 	case list && !systemFailure(err) && ErrorClass(err) != "canceled":
 		s = "Huawei Cloud Meeting refused to list the meetings. Please tell the bot's operator."
 	case host && !list && (errors.Is(err, meeting.ErrNotFound) || errors.Is(err, meeting.ErrNotPermitted)):

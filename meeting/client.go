@@ -243,7 +243,7 @@ type request struct {
 	header http.Header
 	body   []byte
 	auth   bool // an authentication call: 4xx means bad credentials
-	noBody bool // a 2xx answer says all: its body is not read
+	noBody bool // a 2xx status says all: the body of a 2xx is not read
 	// fresh, when set, makes the header and body anew for each try, in
 	// place of header and body.
 	fresh func() (http.Header, []byte, error)
@@ -344,7 +344,16 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Err: errors.New(safeNetError(err))}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	// A 2xx to a call whose status says all (a stop) is decided on the
+	// status line: its body is not read, so that a body that stalls can
+	// neither hold the call nor turn the success into a failure; closing it
+	// unread costs only the connection. Every other body is read, bounded
+	// in size by maxBody and in time by the context and the HTTP client.
+	success := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	var data []byte
+	if !success || !r.noBody {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	}
 	rid := printable(resp.Header.Get("X-Request-Id"), 64)
 	s.log.LogAttrs(ctx, slog.LevelDebug, "huawei request", slog.String("op", r.op),
 		slog.Int("status", resp.StatusCode), slog.String("request_id", rid),
@@ -352,10 +361,10 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 	if err != nil {
 		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Status: resp.StatusCode, RequestID: rid, Err: errors.New(safeNetError(err))}
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	if !success {
 		return response{}, retryAfter(resp.Header), decodeError(r.op, r.auth, resp.StatusCode, resp.Header, data)
 	}
-	if len(data) > maxBody && !r.noBody {
+	if len(data) > maxBody {
 		return response{}, 0, &Error{Op: r.op, Kind: ErrUnexpected, Status: resp.StatusCode, RequestID: rid, Err: errors.New("answer too large")}
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: data, requestID: rid}, 0, nil

@@ -81,12 +81,36 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// DelayResponsePosts makes Slack slow to answer posts to response_urls:
+// each later post waits d before Slack handles it. A post whose sender gives
+// up meanwhile is not taken (nor counted), and Close drops the connections
+// of those still waiting. Zero ends the delay for later posts.
+func (s *Server) DelayResponsePosts(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.responseDelay = d
+}
+
 // handleResponseURL serves posts to response_urls.
 func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
 	s.mu.Lock()
 	ru := s.responses[r.URL.Path]
+	delay := s.responseDelay
 	s.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return // the sender is gone
+		case <-s.closing:
+			// Returning would answer 200, which the sender would take
+			// for an accepted post.
+			panic(http.ErrAbortHandler)
+		}
+	}
 	if ru == nil {
 		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "expired_url"})
 		return

@@ -126,6 +126,53 @@ func TestResponseURLRefusesBadPosts(t *testing.T) {
 	}
 }
 
+func TestDelayResponsePosts(t *testing.T) {
+	srv := newServer(t)
+	post := func(c *http.Client, u string) error {
+		resp, err := c.Post(u, "application/json", strings.NewReader(`{"text":"hi"}`))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return errors.New(resp.Status)
+		}
+		return nil
+	}
+
+	const d = 100 * time.Millisecond
+	srv.DelayResponsePosts(d)
+	u := srv.NewResponseURL()
+	start := time.Now()
+	if err := post(http.DefaultClient, u); err != nil {
+		t.Fatalf("delayed post: %v", err)
+	}
+	if took := time.Since(start); took < d {
+		t.Errorf("delayed post answered after %v, want at least %v", took, d)
+	}
+	if n := len(srv.ResponsePosts(u)); n != 1 {
+		t.Errorf("got %d posts, want 1", n)
+	}
+
+	// A sender that gives up first posted nothing.
+	srv.DelayResponsePosts(time.Hour)
+	u = srv.NewResponseURL()
+	if err := post(&http.Client{Timeout: d}, u); err == nil {
+		t.Fatal("post with a 100ms timeout to a Slack an hour slow: got no error")
+	}
+	// Close drops a post still waiting: no answer, so no 200.
+	done := make(chan error, 1)
+	go func() { done <- post(&http.Client{Timeout: waitTimeout}, u) }()
+	time.Sleep(d) // let it arrive; if it has not, Close refuses it anyway
+	srv.Close()
+	if err := <-done; err == nil {
+		t.Error("post waiting at Close: got 200, want a dropped connection")
+	}
+	if n := len(srv.ResponsePosts(u)); n != 0 {
+		t.Errorf("got %d posts, want 0", n)
+	}
+}
+
 func TestCloseReleasesEverything(t *testing.T) {
 	before := runtime.NumGoroutine()
 	srv := slacktest.NewServer(slacktest.Config{BotToken: testBotToken, AppToken: testAppToken, PingInterval: 10 * time.Millisecond})

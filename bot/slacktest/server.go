@@ -98,6 +98,7 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
 	closed  bool
+	closing chan struct{} // closed by Close: releases delayed posts
 
 	// Socket Mode.
 	tickets     map[string]bool
@@ -111,7 +112,8 @@ type Server struct {
 	invalidAcks []InvalidAck
 
 	// response_url.
-	responses map[string]*responseURL // by path
+	responses     map[string]*responseURL // by path
+	responseDelay time.Duration
 
 	// Web API.
 	users      map[string]User
@@ -120,6 +122,7 @@ type Server struct {
 	messages   []Message
 	failures   map[string][]string
 	rateLimits map[string][]time.Duration
+	serverErrs map[string][]int // HTTP statuses, by method
 	calls      map[string]int
 	lastTS     int64 // microseconds of the last message ts handed out
 }
@@ -134,6 +137,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		cfg:        cfg,
 		changed:    make(chan struct{}),
+		closing:    make(chan struct{}),
 		tickets:    map[string]bool{},
 		conns:      map[*wsConn]struct{}{},
 		envelopes:  map[string]*envelopeState{},
@@ -143,6 +147,7 @@ func NewServer(cfg Config) *Server {
 		channels:   map[string]channel{},
 		failures:   map[string][]string{},
 		rateLimits: map[string][]time.Duration{},
+		serverErrs: map[string][]int{},
 		calls:      map[string]int{},
 	}
 	// slack-go dials with "Origin: https://api.slack.com", which gorilla's
@@ -182,6 +187,7 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	close(s.closing)
 	conns := make([]*wsConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)

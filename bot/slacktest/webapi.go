@@ -85,8 +85,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		retryAfter = s.rateLimits[name][0]
 		s.rateLimits[name] = s.rateLimits[name][1:]
 	}
+	var serverErr int
+	if !limited && len(s.serverErrs[name]) > 0 {
+		serverErr = s.serverErrs[name][0]
+		s.serverErrs[name] = s.serverErrs[name][1:]
+	}
 	var injected string
-	if !limited && len(s.failures[name]) > 0 {
+	if !limited && serverErr == 0 && len(s.failures[name]) > 0 {
 		injected = s.failures[name][0]
 		s.failures[name] = s.failures[name][1:]
 	}
@@ -94,6 +99,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if limited {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter.Seconds()))))
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+		return
+	}
+	if serverErr != 0 {
+		// Slack's edge answers a server error with an HTML page.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(serverErr)
+		_, _ = io.WriteString(w, "<html><body><h1>"+strconv.Itoa(serverErr)+" "+http.StatusText(serverErr)+"</h1></body></html>")
 		return
 	}
 	if injected != "" {
@@ -242,6 +254,19 @@ func (s *Server) RateLimitNext(method string, n int, retryAfter time.Duration) {
 	defer s.mu.Unlock()
 	for range n {
 		s.rateLimits[method] = append(s.rateLimits[method], retryAfter)
+	}
+}
+
+// ServerErrorNext makes the next n calls of the Web API method answer the
+// HTTP status (a 5xx) with an HTML page, after the token check, without
+// doing anything: a server error before Slack acted. slack-go turns that
+// into slack.StatusCodeError. Rate limits (RateLimitNext) come first,
+// FailNext's errors after.
+func (s *Server) ServerErrorNext(method string, n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.serverErrs[method] = append(s.serverErrs[method], status)
 	}
 }
 

@@ -242,6 +242,30 @@ func TestRateLimitAndFailNext(t *testing.T) {
 	}
 }
 
+func TestServerErrorNext(t *testing.T) {
+	srv := newServer(t)
+	srv.AddChannel("C1", true)
+	api := newAPI(srv, testBotToken, testAppToken)
+	srv.ServerErrorNext("chat.postMessage", 1, http.StatusInternalServerError)
+	srv.ServerErrorNext("chat.postMessage", 1, http.StatusServiceUnavailable)
+	for _, want := range []int{500, 503} {
+		_, _, err := api.PostMessageContext(timeout(t), "C1", slack.MsgOptionText("lost", false))
+		var sc slack.StatusCodeError
+		if !errors.As(err, &sc) || sc.Code != want {
+			t.Fatalf("got %v, want slack.StatusCodeError %d", err, want)
+		}
+	}
+	if _, _, err := api.PostMessageContext(timeout(t), "C1", slack.MsgOptionText("posted", false)); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Calls("chat.postMessage"); got != 3 {
+		t.Errorf("got %d calls, want 3", got)
+	}
+	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].Text != "posted" {
+		t.Errorf("got %+v, want only the post after the server errors", msgs)
+	}
+}
+
 func TestUsersInfo(t *testing.T) {
 	srv := newServer(t)
 	srv.AddUser(slacktest.User{ID: "UADMIN", Name: "alice", Email: "alice@example.com", IsAdmin: true})

@@ -1,7 +1,9 @@
 package meetingtest
 
 import (
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"time"
 )
 
@@ -23,8 +25,8 @@ const (
 // answers with that status and a JSON error body when Code or Msg is set,
 // else with Body as is (possibly empty). A Fault without a Status answers for
 // real, after Delay, with Header added. Hang wins over everything else. A
-// request released from a Hang or a Delay (by its context or by Close) gets
-// no answer: its connection is dropped.
+// request released from a Hang, a Delay or a Trickle (by its context or by
+// Close) gets no more of its answer: its connection is dropped.
 type Fault struct {
 	Status      int           // HTTP status; 0 answers for real
 	Code, Msg   string        // error_code and error_msg of a JSON error body
@@ -33,6 +35,13 @@ type Fault struct {
 	Header      http.Header   // extra headers, such as Retry-After
 	Hang        bool          // never answer until the request's context ends or the server closes
 	Delay       time.Duration // answer (really, or with Status if set) after this delay
+	// Trickle sends the status line and the headers at once, then the
+	// body (the real one, or the fault's with Status) a byte at a time,
+	// spread over Trickle, and ends it only when Trickle has passed, as a
+	// gateway whose upstream stalls mid-answer does. The body has no
+	// Content-Length, so the client cannot tell that it is over before
+	// the end: an empty body (the stop's 200) stalls for all of Trickle.
+	Trickle time.Duration
 }
 
 // queuedFault is a Fault with the number of requests it still answers.
@@ -68,10 +77,10 @@ func (s *Server) popFault(ep Endpoint) *Fault {
 	return &f
 }
 
-// applyFault answers r with f. It reports whether the real handler should
-// still answer. A request released from a hang or a delay gets no answer at
-// all: its connection is dropped.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+// applyFault answers r with f; handle gives the real answer. A request
+// released from a hang, a delay or a trickle gets no more of its answer: its
+// connection is dropped.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, handle http.HandlerFunc) {
 	if f.Hang {
 		select {
 		case <-r.Context().Done():
@@ -95,9 +104,22 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 			w.Header().Add(k, v)
 		}
 	}
-	if f.Status == 0 {
-		return true
+	answer := handle
+	if f.Status != 0 {
+		answer = func(w http.ResponseWriter, _ *http.Request) { writeFault(w, f) }
 	}
+	if f.Trickle <= 0 {
+		answer(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	maps.Copy(rec.Header(), w.Header())
+	answer(rec, r)
+	s.trickle(w, r, rec, f.Trickle)
+}
+
+// writeFault writes the answer of a Fault with a Status.
+func writeFault(w http.ResponseWriter, f Fault) {
 	body, ct := []byte(f.Body), f.ContentType
 	if f.Code != "" || f.Msg != "" {
 		body = marshal(errorBody{Code: f.Code, Msg: f.Msg, RequestID: w.Header().Get(headerRequestID)})
@@ -110,7 +132,44 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	}
 	w.WriteHeader(f.Status)
 	_, _ = w.Write(body)
-	return false
+}
+
+// trickle sends the recorded answer: its status line and headers at once,
+// then its body a byte at a time over d, ending it when d has passed.
+func (s *Server) trickle(w http.ResponseWriter, r *http.Request, rec *httptest.ResponseRecorder, d time.Duration) {
+	body := rec.Body.Bytes()
+	h := w.Header()
+	clear(h)
+	maps.Copy(h, rec.Header())
+	h.Del("Content-Length")
+	rc := http.NewResponseController(w)
+	w.WriteHeader(rec.Code)
+	_ = rc.Flush()
+	end := time.Now().Add(d)
+	step := d / time.Duration(len(body)+1)
+	t := time.NewTimer(step)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			abort()
+		case <-s.closed:
+			abort()
+		}
+		if i == len(body) {
+			return
+		}
+		if _, err := w.Write(body[i : i+1]); err != nil {
+			abort()
+		}
+		_ = rc.Flush()
+		if i == len(body)-1 {
+			t.Reset(time.Until(end))
+		} else {
+			t.Reset(step)
+		}
+	}
 }
 
 // abort drops the connection without an answer. Returning from a handler

@@ -177,18 +177,22 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	if f != nil && !s.applyFault(sw, r, *f) {
+	handle := func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !known:
+			writeError(w, errNotFound)
+		case r.Method != rt.method:
+			w.Header().Set("Allow", rt.method)
+			writeError(w, errMethodNotAllowed)
+		default:
+			rt.handler(w, r)
+		}
+	}
+	if f != nil {
+		s.applyFault(sw, r, *f, handle)
 		return
 	}
-	switch {
-	case !known:
-		writeError(sw, errNotFound)
-	case r.Method != rt.method:
-		sw.Header().Set("Allow", rt.method)
-		writeError(sw, errMethodNotAllowed)
-	default:
-		rt.handler(sw, r)
-	}
+	handle(sw, r)
 }
 
 // statusWriter remembers the status a handler answered with.

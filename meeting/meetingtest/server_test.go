@@ -3,6 +3,7 @@ package meetingtest_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -157,6 +158,73 @@ func TestFaultsQueueInOrder(t *testing.T) {
 			t.Fatalf("statuses: got %v, want %v", got, want)
 		}
 	}
+}
+
+// TestTrickle: a trickled answer has its status line and headers at once,
+// and its body, a byte at a time, only when the trickle is over.
+func TestTrickle(t *testing.T) {
+	const d = 300 * time.Millisecond
+	t.Run("real answer", func(t *testing.T) {
+		srv := newServer(t)
+		tok := login(t, srv, "")
+		want := confDetail(t, srv, tok, "100000001")
+		srv.InjectFault(meetingtest.EndpointConfDetail, 1, meetingtest.Fault{Trickle: d})
+		start := time.Now()
+		got := confDetail(t, srv, tok, "100000001")
+		if took := time.Since(start); took < d {
+			t.Errorf("answered in %v, want the body to take at least %v", took, d)
+		}
+		if got.status != http.StatusOK || got.header.Get("Content-Type") != want.header.Get("Content-Type") || len(got.body) != len(want.body) {
+			t.Errorf("trickled answer: got %d %q, %d bytes; want %d %q, %d bytes",
+				got.status, got.header.Get("Content-Type"), len(got.body), want.status, want.header.Get("Content-Type"), len(want.body))
+		}
+	})
+	t.Run("error", func(t *testing.T) {
+		srv := newServer(t)
+		tok := login(t, srv, "")
+		srv.InjectFault(meetingtest.EndpointConfDetail, 1, meetingtest.Fault{Status: 500, Code: "MMC.111070003", Trickle: d})
+		wantError(t, confDetail(t, srv, tok, "100000001"), 500, "MMC.111070003")
+	})
+	// The stop's 200 has no body: the client has its status at once, and
+	// waits for the end of the body until the trickle is over (here, until
+	// Close drops the connection).
+	t.Run("stop", func(t *testing.T) {
+		srv := newServer(t)
+		chair := controlToken(t, srv, "100000001", "111111").Data.Token
+		srv.InjectFault(meetingtest.EndpointStop, 1, meetingtest.Fault{Trickle: time.Hour})
+		req := newRequest(t, http.MethodPut, srv.URL()+"/v1/mmc/control/conferences/stop?conferenceID=100000001", nil,
+			map[string]string{"X-Conference-Authorization": chair})
+		resp, err := (&http.Client{Timeout: time.Hour}).Do(req)
+		if err != nil {
+			t.Fatalf("trickled stop: %v", err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Request-Id") == "" {
+			t.Errorf("trickled stop: got status %d, request ID %q; want 200 with an ID", resp.StatusCode, resp.Header.Get("X-Request-Id"))
+		}
+		if m, _ := srv.Meeting("100000001"); m.State != meetingtest.StateEnded {
+			t.Errorf("state: got %v, want ended (the real stop ran)", m.State)
+		}
+		read := make(chan error, 1)
+		go func() {
+			_, err := io.ReadAll(resp.Body)
+			read <- err
+		}()
+		select {
+		case err := <-read:
+			t.Fatalf("the body ended (%v) before the trickle was over", err)
+		case <-time.After(d):
+		}
+		srv.Close()
+		select {
+		case err := <-read:
+			if err == nil {
+				t.Error("body after Close: got a complete body, want a dropped connection")
+			}
+		case <-time.After(testTimeout):
+			t.Fatal("Close did not release the trickle")
+		}
+	})
 }
 
 func TestHangReleasedByClientTimeout(t *testing.T) {
