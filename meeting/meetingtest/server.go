@@ -104,6 +104,7 @@ func NewServer(cfg Config) *Server {
 		"/v1/mmc/management/conferences/online":     {EndpointOnline, http.MethodGet, s.handleOnline},
 		"/v1/mmc/control/conferences/token":         {EndpointControlToken, http.MethodGet, s.handleControlToken},
 		"/v1/mmc/control/conferences/stop":          {EndpointStop, http.MethodPut, s.handleStop},
+		"/v1/mmc/management/conferences":            {EndpointCancel, http.MethodDelete, s.handleCancel},
 	}
 
 	// httptest falls back to [::1] when 127.0.0.1 is unavailable; the fake

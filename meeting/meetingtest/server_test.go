@@ -38,7 +38,9 @@ func TestRouting(t *testing.T) {
 		{http.MethodDelete, "/v1/mmc/control/conferences/token", 405, "GET"},
 		{http.MethodGet, "/v1/mmc/management/conferences/confDetail/", 404, ""},
 		{http.MethodGet, "/", 404, ""},
-		{http.MethodDelete, "/v1/mmc/management/conferences", 404, ""},
+		{http.MethodGet, "/v1/mmc/management/conferences", 405, "DELETE"},
+		// The fake does not serve CancelRecurringMeeting.
+		{http.MethodDelete, "/v1/mmc/management/cycleconferences", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
