@@ -136,10 +136,16 @@ func (s *Server) SetState(id string, st State) {
 	m.State = st
 }
 
+// SeedRoomID is the personal meeting ID of Seed's user "alice", which holds
+// one of Seed's meetings in progress: the ID alice's Huawei client shows
+// for it, and the one she would type.
+const SeedRoomID = "6857291034"
+
 // Seed adds demo data for the console simulator and returns the meetings it
-// added: two in progress, one scheduled and one ended. It also adds the user
-// "alice", who hosts one of the meetings in progress and is invited to the
-// other. Their times are relative to the fake's clock.
+// added: three in progress, one scheduled and one ended. It also adds the
+// user "alice", who hosts two of the meetings in progress, one of them in her
+// personal meeting ID (SeedRoomID), and is invited to the third. Their times
+// are relative to the fake's clock.
 func (s *Server) Seed() []Meeting {
 	s.AddUser(User{ID: "alice", Name: "Alice Example"})
 	now := s.Now().Truncate(time.Minute)
@@ -165,6 +171,12 @@ func (s *Server) Seed() []Meeting {
 			ID: "913650127", Subject: "Retrospective",
 			Start: now.Add(-3 * time.Hour), End: now.Add(-2 * time.Hour),
 			State: StateEnded, ChairPassword: "778899", GuestPassword: "998877",
+		},
+		{
+			ID: "916385027", Subject: "Alice's office hours",
+			Start: now.Add(-5 * time.Minute), End: now.Add(55 * time.Minute),
+			State: StateInProgress, ChairPassword: "864209", GuestPassword: "975310",
+			Scheduler: "alice", RoomID: SeedRoomID, VMRID: "ff80808167ef1edf0167f339533d05a6",
 		},
 	}
 	for _, m := range ms {
