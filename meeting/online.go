@@ -37,7 +37,7 @@ func (c *Client) Online(ctx context.Context, all bool, limit int) ([]Conference,
 	}
 	out := make([]Conference, 0, len(ans.Data))
 	for _, ci := range ans.Data {
-		conf := ci.conference(resp.requestID)
+		conf := ci.conference(resp.requestID, false)
 		if conf.ID.Validate() != nil {
 			continue // an ID the client could not use again
 		}
