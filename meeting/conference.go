@@ -82,7 +82,8 @@ func (c Conference) CanControl() bool { return c.hostPassword != "" }
 // client's user end this meeting": true for details read with confDetail
 // and for entries of the online list that carry passwords, false for an
 // entry that carries none, whose CanControl is false whatever the truth.
-// Whether the online list carries passwords is not documented.
+// Whether the online list carries passwords is not documented. Hosted
+// settles the entries whose host is not known.
 func (c Conference) HostKnown() bool { return c.hostKnown }
 
 // conferenceInfo is the part of Huawei's ConferenceInfo the client reads.
