@@ -269,3 +269,23 @@ func TestFindRoomInvalidID(t *testing.T) {
 		t.Errorf("got %d requests, want none", len(rs))
 	}
 }
+
+// TestSeedRoom: the simulator's demo data has a meeting in alice's
+// personal meeting ID, which she and the administrator can reach by it.
+func TestSeedRoom(t *testing.T) {
+	srv := meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey})
+	t.Cleanup(srv.Close)
+	var want meeting.ID
+	for _, m := range srv.Seed() {
+		if m.RoomID == meetingtest.SeedRoomID {
+			want = meeting.ID(m.ID)
+		}
+	}
+	for _, user := range []string{"alice", ""} {
+		c := newClient(t, srv, func(cfg *meeting.Config) { cfg.UserID = user })
+		conf, err := c.PrepareTyped(testCtx(t), meetingtest.SeedRoomID)
+		if err != nil || conf.ID != want || conf.DisplayID() != meetingtest.SeedRoomID {
+			t.Errorf("%q: PrepareTyped(%s): got %s shown as %s, %v, want %s shown as the room", user, meetingtest.SeedRoomID, conf.ID, conf.DisplayID(), err, want)
+		}
+	}
+}
