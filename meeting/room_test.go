@@ -51,6 +51,11 @@ func TestPrepareTyped(t *testing.T) {
 			confDetail: 1, controlToken: 1},
 		{name: "conferenceID of a room's meeting", typed: roomMtg, wantID: roomMtg, wantRoom: roomID,
 			confDetail: 1, controlToken: 1},
+		{name: "conferenceID that is also a room's ID", typed: liveID, wantID: liveID,
+			confDetail: 1, controlToken: 1,
+			fault: func(s *meetingtest.Server) {
+				s.AddMeeting(meetingtest.Meeting{ID: "916000009", State: meetingtest.StateInProgress, ChairPassword: hostPassword, RoomID: liveID})
+			}},
 		{name: "room, administrator", typed: roomID, wantID: roomMtg, wantRoom: roomID,
 			confDetail: 2, online: 1, controlToken: 1, wantAll: "true"},
 		{name: "personal meeting ID, its host", user: "bob", typed: bobRoomID, wantID: bobRoomMtg, wantRoom: bobRoomID,

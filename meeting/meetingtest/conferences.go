@@ -80,8 +80,8 @@ type confDetailResponse struct {
 
 // conferenceInfo describes m as the user may see it: the chair password
 // only for chairs (the scheduler and administrators), the guest password
-// for everyone who sees the meeting, and no passwordEntry at all without
-// passwords. The caller holds s.mu.
+// for everyone who sees the meeting; without passwords, no passwordEntry at
+// all. The caller holds s.mu.
 func (s *Server) conferenceInfo(m *meetingRecord, role string, passwords bool) conferenceInfo {
 	ci := conferenceInfo{
 		ConferenceID:    m.ID,
