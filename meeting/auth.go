@@ -189,18 +189,22 @@ func (c *Client) dropAccessToken(bad Secret) {
 }
 
 // withAccessToken sends r with the user's access token. When Huawei rejects
-// the token (401), it logs in again and retries once.
+// the token (401), it logs in again and retries once. The response is
+// ambiguous when any try was.
 func (c *Client) withAccessToken(ctx context.Context, r request) (response, error) {
+	ambiguous := false
 	for try := 0; ; try++ {
 		tok, err := c.accessToken(ctx)
 		if err != nil {
-			return response{}, err
+			return response{ambiguous: ambiguous}, err
 		}
 		if r.header == nil {
 			r.header = http.Header{}
 		}
 		r.header.Set("X-Access-Token", tok.Reveal())
 		resp, err := c.send(ctx, r)
+		ambiguous = ambiguous || resp.ambiguous
+		resp.ambiguous = ambiguous
 		if !errors.Is(err, errTokenRejected) {
 			return resp, err
 		}

@@ -2,6 +2,7 @@ package meeting
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,16 +23,28 @@ const (
 
 // Conference is what the client knows of a meeting.
 type Conference struct {
-	ID      ID
+	// ID is the conferenceID, which every call takes.
+	ID ID
+	// RoomID is the meeting ID of the cloud meeting room or personal
+	// meeting ID that holds the meeting (vmrConferenceID, when vmrFlag is
+	// 1), or empty. Huawei's clients show it as the meeting's ID, so it is
+	// often the ID people know and type; no call takes it.
+	RoomID  ID
 	Subject string
 	State   State
 	// Start and End are the scheduled times; zero when Huawei sent none or
 	// sent them in a form the client does not read.
 	Start, End time.Time
-	// RequestID is Huawei's X-Request-Id of the details call.
+	// Recurring is set when Huawei describes the meeting as one of a
+	// recurring series (conferenceType 2, confType CYCLE, cycleParams or a
+	// cycleSubConfID). Such a meeting has its own cancel call
+	// (cycleconferences), which the client does not make.
+	Recurring bool
+	// RequestID is Huawei's X-Request-Id of the call that described it.
 	RequestID string
 
 	hostPassword Secret
+	hostKnown    bool // see HostKnown
 }
 
 // Format prints the conference without its host password, whatever the
@@ -40,18 +53,38 @@ type Conference struct {
 func (c Conference) Format(f fmt.State, verb rune) {
 	type conference struct {
 		ID         ID
+		RoomID     ID
 		Subject    string
 		State      State
 		Start, End time.Time
+		Recurring  bool
 		RequestID  string
 	}
-	fmt.Fprintf(f, fmt.FormatString(f, verb), conference{c.ID, c.Subject, c.State, c.Start, c.End, c.RequestID})
+	fmt.Fprintf(f, fmt.FormatString(f, verb), conference{c.ID, c.RoomID, c.Subject, c.State, c.Start, c.End, c.Recurring, c.RequestID})
+}
+
+// DisplayID returns the ID people know the meeting by: the room's when it
+// is held in a cloud meeting room or personal meeting ID, else its
+// conferenceID. Show it; call with ID.
+func (c Conference) DisplayID() ID {
+	if c.RoomID != "" {
+		return c.RoomID
+	}
+	return c.ID
 }
 
 // CanControl reports whether the client got the meeting's host password, so
 // it can fetch a control token and end the meeting. Huawei gives it only to
 // the meeting's host and to administrators.
 func (c Conference) CanControl() bool { return c.hostPassword != "" }
+
+// HostKnown reports whether CanControl is Huawei's answer to "may the
+// client's user end this meeting": true for details read with confDetail
+// and for entries of the online list that carry passwords, false for an
+// entry that carries none, whose CanControl is false whatever the truth.
+// Whether the online list carries passwords is not documented. Hosted
+// settles the entries whose host is not known.
+func (c Conference) HostKnown() bool { return c.hostKnown }
 
 // conferenceInfo is the part of Huawei's ConferenceInfo the client reads.
 type conferenceInfo struct {
@@ -64,17 +97,35 @@ type conferenceInfo struct {
 		Role     string `json:"conferenceRole"`
 		Password Secret `json:"password"`
 	} `json:"passwordEntry"`
+	VmrFlag         int    `json:"vmrFlag"`         // 1: held in a cloud meeting room or personal meeting ID
+	VmrConferenceID string `json:"vmrConferenceID"` // that room's meeting ID
+	// The marks of a recurring meeting in the SDK's model: conferenceType
+	// 2 ("recurring meeting"), confType CYCLE, the series' cycleParams, and
+	// cycleSubConfID, which names one meeting of a series.
+	ConferenceType int             `json:"conferenceType"`
+	ConfType       string          `json:"confType"`
+	CycleParams    json.RawMessage `json:"cycleParams"`
+	CycleSubConfID string          `json:"cycleSubConfID"`
 }
 
 // huaweiTime is the layout of startTime and endTime, in UTC.
 const huaweiTime = "2006-01-02 15:04"
 
-func (ci conferenceInfo) conference(requestID string) Conference {
+// conference reads ci. detail says it is confDetail's answer, which says
+// all Huawei will say of the user's passwords; a list entry says something
+// only if it carries a password.
+func (ci conferenceInfo) conference(requestID string, detail bool) Conference {
 	c := Conference{
 		ID:        ID(ci.ConferenceID),
 		Subject:   ci.Subject,
 		State:     ci.ConferenceState,
 		RequestID: requestID,
+		hostKnown: detail || len(ci.PasswordEntry) > 0,
+		Recurring: ci.ConferenceType == 2 || ci.ConfType == "CYCLE" || ci.CycleSubConfID != "" ||
+			(len(ci.CycleParams) > 0 && string(ci.CycleParams) != "null"),
+	}
+	if room := ID(ci.VmrConferenceID); ci.VmrFlag == 1 && room.Validate() == nil {
+		c.RoomID = room
 	}
 	c.Start, _ = time.ParseInLocation(huaweiTime, ci.StartTime, time.UTC)
 	c.End, _ = time.ParseInLocation(huaweiTime, ci.EndTime, time.UTC)
@@ -107,7 +158,7 @@ func (c *Client) Meeting(ctx context.Context, id ID) (Conference, error) {
 	if err := decodeJSON("confDetail", resp, &ans); err != nil {
 		return Conference{}, err
 	}
-	conf := ans.ConferenceData.conference(resp.requestID)
+	conf := ans.ConferenceData.conference(resp.requestID, true)
 	if conf.ID != id {
 		return Conference{}, &Error{Op: "confDetail", Kind: ErrUnexpected, Status: resp.status, RequestID: resp.requestID, Err: errors.New("the answer is about another meeting")}
 	}
@@ -124,10 +175,15 @@ func (c *Client) Prepare(ctx context.Context, id ID) (Conference, error) {
 	if err != nil {
 		return conf, err
 	}
+	return c.prepare(ctx, conf)
+}
+
+// prepare is Prepare for a meeting whose details were just read.
+func (c *Client) prepare(ctx context.Context, conf Conference) (Conference, error) {
 	if err := conf.ready(); err != nil {
 		return conf, err
 	}
-	if _, err := c.controlToken(ctx, id, conf.hostPassword); err != nil {
+	if _, err := c.controlToken(ctx, conf.ID, conf.hostPassword); err != nil {
 		return conf, err
 	}
 	return conf, nil

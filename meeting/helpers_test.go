@@ -133,7 +133,8 @@ func countsOf(srv *meetingtest.Server) counts {
 	c := counts{}
 	for _, ep := range []meetingtest.Endpoint{
 		meetingtest.EndpointAppAuth, meetingtest.EndpointAccountAuth,
-		meetingtest.EndpointConfDetail, meetingtest.EndpointControlToken, meetingtest.EndpointStop,
+		meetingtest.EndpointConfDetail, meetingtest.EndpointOnline, meetingtest.EndpointControlToken,
+		meetingtest.EndpointStop, meetingtest.EndpointCancel,
 	} {
 		if n := srv.Count(ep); n > 0 {
 			c[ep] = n
@@ -148,7 +149,8 @@ func wantCounts(tb testing.TB, srv *meetingtest.Server, want counts) {
 	got := countsOf(srv)
 	for _, ep := range []meetingtest.Endpoint{
 		meetingtest.EndpointAppAuth, meetingtest.EndpointAccountAuth,
-		meetingtest.EndpointConfDetail, meetingtest.EndpointControlToken, meetingtest.EndpointStop,
+		meetingtest.EndpointConfDetail, meetingtest.EndpointOnline, meetingtest.EndpointControlToken,
+		meetingtest.EndpointStop, meetingtest.EndpointCancel,
 	} {
 		if got[ep] != want[ep] {
 			tb.Errorf("requests to %s: got %d, want %d (all: got %v, want %v)", ep, got[ep], want[ep], got, want)

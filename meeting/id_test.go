@@ -148,7 +148,11 @@ func TestHostileIDsMakeNoRequest(t *testing.T) {
 		_, errMeeting := c.Meeting(ctx, id)
 		_, errPrepare := c.Prepare(ctx, id)
 		_, errStop := c.Stop(ctx, id)
-		for name, err := range map[string]error{"Meeting": errMeeting, "Prepare": errPrepare, "Stop": errStop} {
+		_, errCancel := c.Cancel(ctx, id)
+		_, errTyped := c.PrepareTyped(ctx, id)
+		_, errRoom := c.FindRoom(ctx, id)
+		for name, err := range map[string]error{"Meeting": errMeeting, "Prepare": errPrepare, "Stop": errStop,
+			"Cancel": errCancel, "PrepareTyped": errTyped, "FindRoom": errRoom} {
 			if !errors.Is(err, meeting.ErrInvalidID) {
 				t.Errorf("%s(%.40q): got error %v, want ErrInvalidID", name, text, err)
 			}

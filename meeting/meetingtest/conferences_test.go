@@ -21,9 +21,13 @@ type conferenceInfo struct {
 	PasswordEntry   []passwordEntry `json:"passwordEntry"`
 	UserUUID        string          `json:"userUUID"`
 	ScheduserName   string          `json:"scheduserName"`
+	ConferenceType  int             `json:"conferenceType"`
 	ConfType        string          `json:"confType"`
 	ConfUUID        string          `json:"confUUID"`
 	Role            string          `json:"role"`
+	VmrFlag         int             `json:"vmrFlag"`
+	VmrConferenceID string          `json:"vmrConferenceID"`
+	VmrID           string          `json:"vmrID"`
 }
 
 type passwordEntry struct {
@@ -104,8 +108,8 @@ func TestConfDetailShape(t *testing.T) {
 	if err := json.Unmarshal(r.body, &d); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys := []string{"conferenceID", "conferenceState", "confType", "confUUID", "endTime", "passwordEntry",
-		"role", "scheduserName", "startTime", "subject", "timeZoneID", "userUUID"}
+	wantKeys := []string{"conferenceID", "conferenceState", "conferenceType", "confType", "confUUID", "endTime", "passwordEntry",
+		"role", "scheduserName", "startTime", "subject", "timeZoneID", "userUUID", "vmrFlag"}
 	slices.Sort(wantKeys)
 	if got := keys(t, d.ConferenceData); !slices.Equal(got, wantKeys) {
 		t.Errorf("conferenceData keys: got %v, want %v", got, wantKeys)
@@ -123,12 +127,13 @@ func TestConfDetailShape(t *testing.T) {
 		ConferenceState: "Created", ScheduserName: "Alice",
 	}
 	got := c
-	got.PasswordEntry, got.UserUUID, got.ConfType, got.ConfUUID, got.Role = nil, "", "", "", ""
+	got.PasswordEntry, got.UserUUID, got.ConfUUID, got.Role = nil, "", "", ""
+	want.ConfType = "FUTURE"
 	if !equalJSON(got, want) {
 		t.Errorf("conferenceData: got %+v, want %+v", got, want)
 	}
-	if c.UserUUID == "" || c.ConfUUID == "" || c.ConfType == "" {
-		t.Errorf("userUUID, confUUID, confType: got %q, %q, %q, want all set", c.UserUUID, c.ConfUUID, c.ConfType)
+	if c.UserUUID == "" || c.ConfUUID == "" {
+		t.Errorf("userUUID, confUUID: got %q, %q, want both set", c.UserUUID, c.ConfUUID)
 	}
 
 	// The scheduler's userUUID is the userId that alice's log-in reports.
@@ -190,11 +195,24 @@ func TestOnline(t *testing.T) {
 			wantIDs: []string{"100000001"}, wantRoles: []string{"chair"}, wantCount: 2},
 		{name: "search", user: "", query: url.Values{"queryAll": {"true"}, "searchKey": {"weekly"}},
 			wantIDs: []string{"100000001"}, wantRoles: []string{"chair"}, wantCount: 1},
-		{name: "queryAll by a user", user: "alice", query: url.Values{"queryAll": {"true"}}, status: 403, code: "MMC.111070002"},
+		{name: "search by scheduler", user: "", query: url.Values{"queryAll": {"true"}, "searchKey": {"ALICE"}},
+			wantIDs: []string{"100000001"}, wantRoles: []string{"chair"}, wantCount: 1},
+		{name: "search by ID", user: "", query: url.Values{"queryAll": {"true"}, "searchKey": {"00004"}},
+			wantIDs: []string{"100000004"}, wantRoles: []string{"chair"}, wantCount: 1},
+		// Huawei: queryAll is valid only for administrators; it has no
+		// effect for anyone else.
+		{name: "queryAll by a user", user: "alice", query: url.Values{"queryAll": {"true"}},
+			wantIDs: []string{"100000001"}, wantRoles: []string{"chair"}, wantCount: 1},
+		{name: "queryAll by a guest", user: "bob", query: url.Values{"queryAll": {"true"}},
+			wantIDs: []string{"100000001"}, wantRoles: []string{"general"}, wantCount: 1},
+		{name: "offset past the end", user: "", query: url.Values{"queryAll": {"true"}, "offset": {"7"}}, wantCount: 2},
+		{name: "limit 500", user: "", query: url.Values{"queryAll": {"true"}, "limit": {"500"}},
+			wantIDs: []string{"100000004", "100000001"}, wantRoles: []string{"chair", "chair"}, wantCount: 2},
 		{name: "limit above 500", user: "", query: url.Values{"limit": {"501"}}, status: 400, code: "MMC.111070001"},
 		{name: "limit 0", user: "", query: url.Values{"limit": {"0"}}, status: 400, code: "MMC.111070001"},
 		{name: "negative offset", user: "", query: url.Values{"offset": {"-1"}}, status: 400, code: "MMC.111070001"},
 		{name: "queryAll yes", user: "", query: url.Values{"queryAll": {"yes"}}, status: 400, code: "MMC.111070001"},
+		{name: "limit not a number", user: "", query: url.Values{"limit": {"ten"}}, status: 400, code: "MMC.111070001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,9 +6,10 @@
 // which meeting and which password gives which control role. A client that
 // passes against it has at least sent what Huawei documents.
 //
-// It serves the six calls meetingbot uses (App ID and account log-in,
-// confDetail, online, control token, stop) on 127.0.0.1, keeps its own clock
-// that tests move with Advance, answers with injected faults on demand, and
-// records every request. Where Huawei documents no error code, the code the
+// It serves the seven calls meetingbot uses (App ID and account log-in,
+// confDetail, online, control token, stop, CancelMeeting) on 127.0.0.1,
+// knows meetings held in cloud meeting rooms and personal meeting IDs, keeps
+// its own clock that tests move with Advance, answers with injected faults on
+// demand, and records every request. Where Huawei documents no error code, the code the
 // fake uses is inferred and says so next to its definition in errors.go.
 package meetingtest

@@ -38,6 +38,14 @@ var (
 	errControlTokenAuthFail = apiError{http.StatusUnauthorized, "MMC.118000001", "USER_TOKEN_AUTH_FAILED"}
 	// A missing or malformed parameter of a management or control call.
 	errMMCParamInvalid = apiError{http.StatusBadRequest, "MMC.111070001", "PARAM_INVALID"}
+	// CancelMeeting without type=1 for a meeting in progress. Huawei says
+	// only that such a meeting "cannot be canceled" by default.
+	errConfInProgress = apiError{http.StatusBadRequest, "MMC.111072011", "CONF_IS_ONGOING"}
+	// CancelMeeting for a recurring meeting, which has its own call
+	// (cycleconferences). What Huawei does is not documented; the fake
+	// refuses, so that a client that cancels a recurring meeting with the
+	// plain call is caught.
+	errCycleConf = apiError{http.StatusBadRequest, "MMC.111072012", "CYCLE_CONF_NOT_SUPPORTED"}
 
 	// Log-in failures. Huawei answers them with USG.* codes whose values it
 	// does not publish in the pages used here.

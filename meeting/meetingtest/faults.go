@@ -19,6 +19,7 @@ const (
 	EndpointOnline       Endpoint = "online"       // GET /v1/mmc/management/conferences/online
 	EndpointControlToken Endpoint = "controltoken" // GET /v1/mmc/control/conferences/token
 	EndpointStop         Endpoint = "stop"         // PUT /v1/mmc/control/conferences/stop
+	EndpointCancel       Endpoint = "cancel"       // DELETE /v1/mmc/management/conferences (CancelMeeting)
 )
 
 // Fault is an answer that replaces the real one. A Fault with a Status

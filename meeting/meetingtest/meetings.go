@@ -42,7 +42,7 @@ func (st State) String() string {
 
 // Meeting is a meeting of the enterprise.
 type Meeting struct {
-	ID            string // digits
+	ID            string // digits: the conferenceID every call takes
 	Subject       string
 	Start, End    time.Time
 	State         State
@@ -50,6 +50,18 @@ type Meeting struct {
 	GuestPassword string   // participant password
 	Scheduler     string   // user ID of the host; "" is the administrator
 	Invitees      []string // user IDs
+	// RoomID, when set, holds the meeting in a cloud meeting room or a
+	// personal meeting ID with that meeting ID (digits): Huawei reports
+	// vmrFlag 1 and RoomID as vmrConferenceID, the ID its clients show.
+	// No call takes it: confDetail with it answers not found.
+	RoomID string
+	// VMRID is the room's internal ID (vmrID); made up when RoomID is set
+	// and VMRID is not.
+	VMRID string
+	// Recurring makes the meeting one of a recurring series: Huawei
+	// reports conferenceType 2, confType CYCLE and cycleParams, and the
+	// fake refuses to cancel it with the plain CancelMeeting call.
+	Recurring bool
 }
 
 // meetingRecord is a Meeting with what the fake adds to it.
@@ -76,12 +88,20 @@ func (s *Server) AddUser(u User) {
 
 // AddMeeting adds m, or replaces the meeting with its ID. A zero Start is
 // the current minute by the fake's clock; a zero End is an hour after Start.
-// It panics if m.ID is not digits.
+// It panics if m.ID, or m.RoomID when set, is not digits. It does not stop
+// two meetings in progress from sharing a room, which Huawei presumably
+// does not allow, so that a test can see what a client makes of it.
 func (s *Server) AddMeeting(m Meeting) {
 	if !isDigits(m.ID) {
 		panic(fmt.Sprintf("meetingtest: AddMeeting: ID %q is not digits", m.ID))
 	}
+	if m.RoomID != "" && !isDigits(m.RoomID) {
+		panic(fmt.Sprintf("meetingtest: AddMeeting: room ID %q is not digits", m.RoomID))
+	}
 	m = m.clone()
+	if m.RoomID != "" && m.VMRID == "" {
+		m.VMRID = randomHex(16)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if m.Start.IsZero() {
@@ -116,10 +136,16 @@ func (s *Server) SetState(id string, st State) {
 	m.State = st
 }
 
+// SeedRoomID is the personal meeting ID of Seed's user "alice", which holds
+// one of Seed's meetings in progress: the ID alice's Huawei client shows
+// for it, and the one she would type.
+const SeedRoomID = "6857291034"
+
 // Seed adds demo data for the console simulator and returns the meetings it
-// added: two in progress, one scheduled and one ended. It also adds the user
-// "alice", who hosts one of the meetings in progress and is invited to the
-// other. Their times are relative to the fake's clock.
+// added: three in progress, one scheduled and one ended. It also adds the
+// user "alice", who hosts two of the meetings in progress, one of them in her
+// personal meeting ID (SeedRoomID), and is invited to the third. Their times
+// are relative to the fake's clock.
 func (s *Server) Seed() []Meeting {
 	s.AddUser(User{ID: "alice", Name: "Alice Example"})
 	now := s.Now().Truncate(time.Minute)
@@ -145,6 +171,12 @@ func (s *Server) Seed() []Meeting {
 			ID: "913650127", Subject: "Retrospective",
 			Start: now.Add(-3 * time.Hour), End: now.Add(-2 * time.Hour),
 			State: StateEnded, ChairPassword: "778899", GuestPassword: "998877",
+		},
+		{
+			ID: "916385027", Subject: "Alice's office hours",
+			Start: now.Add(-5 * time.Minute), End: now.Add(55 * time.Minute),
+			State: StateInProgress, ChairPassword: "864209", GuestPassword: "975310",
+			Scheduler: "alice", RoomID: SeedRoomID, VMRID: "ff80808167ef1edf0167f339533d05a6",
 		},
 	}
 	for _, m := range ms {

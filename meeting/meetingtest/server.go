@@ -38,6 +38,12 @@ type Config struct {
 	AccessTokenLifetime time.Duration
 	// ControlTokenLifetime is how long a control token lives; default 30m.
 	ControlTokenLifetime time.Duration
+	// OnlineWithoutPasswords makes the online list leave out passwordEntry
+	// altogether. Whether Huawei's list carries it is not documented; the
+	// one published example of the list's answer shows it, with a chair
+	// and a general entry (their values masked), so by default the fake's
+	// list carries the passwords confDetail would give the querier.
+	OnlineWithoutPasswords bool
 }
 
 // Server is a fake Huawei Cloud Meeting server on 127.0.0.1 with a random
@@ -98,6 +104,7 @@ func NewServer(cfg Config) *Server {
 		"/v1/mmc/management/conferences/online":     {EndpointOnline, http.MethodGet, s.handleOnline},
 		"/v1/mmc/control/conferences/token":         {EndpointControlToken, http.MethodGet, s.handleControlToken},
 		"/v1/mmc/control/conferences/stop":          {EndpointStop, http.MethodPut, s.handleStop},
+		"/v1/mmc/management/conferences":            {EndpointCancel, http.MethodDelete, s.handleCancel},
 	}
 
 	// httptest falls back to [::1] when 127.0.0.1 is unavailable; the fake

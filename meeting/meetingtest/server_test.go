@@ -39,7 +39,9 @@ func TestRouting(t *testing.T) {
 		{http.MethodDelete, "/v1/mmc/control/conferences/token", 405, "GET"},
 		{http.MethodGet, "/v1/mmc/management/conferences/confDetail/", 404, ""},
 		{http.MethodGet, "/", 404, ""},
-		{http.MethodDelete, "/v1/mmc/management/conferences", 404, ""},
+		{http.MethodGet, "/v1/mmc/management/conferences", 405, "DELETE"},
+		// The fake does not serve CancelRecurringMeeting.
+		{http.MethodDelete, "/v1/mmc/management/cycleconferences", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
@@ -372,11 +374,15 @@ func TestSeed(t *testing.T) {
 	ms := srv.Seed()
 	counts := map[meetingtest.State]int{}
 	subjects := map[string]bool{}
+	var rooms []meetingtest.Meeting
 	for _, m := range ms {
 		counts[m.State]++
 		subjects[m.Subject] = true
 		if !regexp.MustCompile(`^[0-9]{9}$`).MatchString(m.ID) {
 			t.Errorf("ID: got %q, want 9 digits", m.ID)
+		}
+		if m.RoomID != "" {
+			rooms = append(rooms, m)
 		}
 		if got, ok := srv.Meeting(m.ID); !ok || got.State != m.State {
 			t.Errorf("Meeting(%s): got %v %v, want the seeded meeting", m.ID, got.State, ok)
@@ -385,8 +391,18 @@ func TestSeed(t *testing.T) {
 			t.Errorf("meeting %s: got passwords %q and %q, want both set", m.ID, m.ChairPassword, m.GuestPassword)
 		}
 	}
-	if counts[meetingtest.StateInProgress] != 2 || counts[meetingtest.StateScheduled] != 1 || counts[meetingtest.StateEnded] != 1 {
-		t.Errorf("states: got %v, want 2 in progress, 1 scheduled, 1 ended", counts)
+	if counts[meetingtest.StateInProgress] != 3 || counts[meetingtest.StateScheduled] != 1 || counts[meetingtest.StateEnded] != 1 {
+		t.Errorf("states: got %v, want 3 in progress, 1 scheduled, 1 ended", counts)
+	}
+	// The IDs tests and the README use stay as they were.
+	for i, id := range []string{"914083136", "914044873", "915276384", "913650127"} {
+		if ms[i].ID != id {
+			t.Errorf("meeting %d: got ID %s, want %s", i, ms[i].ID, id)
+		}
+	}
+	if len(rooms) != 1 || rooms[0].RoomID != meetingtest.SeedRoomID || rooms[0].Scheduler != "alice" ||
+		rooms[0].State != meetingtest.StateInProgress || rooms[0].RoomID == rooms[0].ID {
+		t.Errorf("rooms: got %+v, want one meeting in progress in alice's personal meeting ID %s", rooms, meetingtest.SeedRoomID)
 	}
 	if !subjects["Weekly sync"] {
 		t.Errorf("subjects: got %v, want one to be Weekly sync", subjects)
@@ -400,8 +416,8 @@ func TestSeed(t *testing.T) {
 		map[string]string{"X-Access-Token": a.AccessToken})
 	var o onlineResponse
 	decode(t, r.body, &o)
-	if o.Count != 2 {
-		t.Fatalf("online count: got %d, want 2", o.Count)
+	if o.Count != 3 {
+		t.Fatalf("online count: got %d, want 3", o.Count)
 	}
 	id := o.Data[0].ConferenceID
 	var d struct {
