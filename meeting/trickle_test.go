@@ -39,7 +39,7 @@ func TestOtherAnswersAreReadWithinTheDeadline(t *testing.T) {
 	srv.InjectFault(meetingtest.EndpointConfDetail, 100, meetingtest.Fault{Trickle: time.Minute})
 	start := time.Now()
 	_, err := c.Prepare(testCtx(t), liveID)
-	within(t, "Prepare", time.Since(start), fastRetry.Deadline+slack)
+	within(t, "Prepare", time.Since(start), fastRetry.Deadline+lateness)
 	wantClass(t, err, meeting.ErrUnavailable)
 	wantCounts(t, srv, counts{meetingtest.EndpointAppAuth: 1, meetingtest.EndpointConfDetail: 1})
 }

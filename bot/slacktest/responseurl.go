@@ -63,6 +63,12 @@ func (s *Server) newResponseURL(kind, teamID string) string {
 	return u
 }
 
+// NewResponseURL registers and returns a fresh response_url, for a test
+// that posts to one without a command or click (the bot's replier tests).
+func (s *Server) NewResponseURL() string {
+	return s.newResponseURL("actions", s.cfg.TeamID)
+}
+
 // flexBool decodes a JSON boolean, or the strings "true" and "false" that
 // Slack also accepts.
 type flexBool bool
