@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"meetingbot/internal/secret"
 	"net/url"
 	"strings"
 	"time"
@@ -17,13 +18,13 @@ import (
 // config is meetingbot's configuration, read from the environment
 // (README.md, Configuration, lists every variable).
 type config struct {
-	slackBotToken  meeting.Secret
-	slackAppToken  meeting.Secret
+	slackBotToken  secret.Secret
+	slackAppToken  secret.Secret
 	slackAPIURL    string
 	huawei         meeting.Config
 	policy         handlers.Policy
 	confirmTimeout time.Duration
-	buttonKeyValue meeting.Secret // ENDMEETING_BUTTON_KEY; see buttonKey
+	buttonKeyValue secret.Secret // ENDMEETING_BUTTON_KEY; see buttonKey
 	logLevel       slog.Level
 	logFormat      string
 }
@@ -83,8 +84,8 @@ func loadConfig(getenv func(string) string, mode string) (config, error) {
 
 // slack reads the Slack variables; required says whether the tokens must be set.
 func (l *loader) slack(c *config, required bool) {
-	c.slackBotToken = meeting.Secret(l.env("SLACK_BOT_TOKEN"))
-	c.slackAppToken = meeting.Secret(l.env("SLACK_APP_TOKEN"))
+	c.slackBotToken = secret.Secret(l.env("SLACK_BOT_TOKEN"))
+	c.slackAppToken = secret.Secret(l.env("SLACK_APP_TOKEN"))
 	if required {
 		l.token(c.slackBotToken, "SLACK_BOT_TOKEN", "xoxb-")
 		l.token(c.slackAppToken, "SLACK_APP_TOKEN", "xapp-")
@@ -99,14 +100,14 @@ func (l *loader) slack(c *config, required bool) {
 			c.slackAPIURL += "/"
 		}
 	}
-	c.buttonKeyValue = meeting.Secret(l.raw("ENDMEETING_BUTTON_KEY"))
+	c.buttonKeyValue = secret.Secret(l.raw("ENDMEETING_BUTTON_KEY"))
 	if n := len(c.buttonKeyValue.Reveal()); n > 0 && n < handlers.MinButtonKey {
 		l.bad("ENDMEETING_BUTTON_KEY", "has %d bytes; it needs at least %d (for example: openssl rand -base64 32)", n, handlers.MinButtonKey)
 	}
 }
 
 // token checks a Slack token's presence and kind without printing it.
-func (l *loader) token(v meeting.Secret, name, prefix string) {
+func (l *loader) token(v secret.Secret, name, prefix string) {
 	switch {
 	case v == "":
 		l.bad(name, "required in Slack mode (see README.md, Slack set-up); or run `go run . console` to try the bot without Slack")
@@ -132,10 +133,10 @@ func (l *loader) huawei(c *config) {
 	c.huawei = meeting.Config{
 		Endpoint: l.env("HUAWEI_MEETING_ENDPOINT"),
 		AppID:    l.env("HUAWEI_MEETING_APP_ID"),
-		AppKey:   meeting.Secret(l.env("HUAWEI_MEETING_APP_KEY")),
+		AppKey:   secret.Secret(l.env("HUAWEI_MEETING_APP_KEY")),
 		UserID:   l.env("HUAWEI_MEETING_USER_ID"),
 		Account:  l.env("HUAWEI_MEETING_ACCOUNT"),
-		Password: meeting.Secret(l.raw("HUAWEI_MEETING_PASSWORD")), // a password may end in a space
+		Password: secret.Secret(l.raw("HUAWEI_MEETING_PASSWORD")), // a password may end in a space
 	}
 	check := c.huawei
 	if !c.hasHuawei() {

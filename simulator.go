@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"meetingbot/internal/secret"
 
 	"meetingbot/meeting"
 	"meetingbot/meeting/meetingtest"
@@ -22,7 +23,7 @@ func startSimulator() *simulator {
 	srv := meetingtest.NewServer(meetingtest.Config{AppID: appID, AppKey: appKey})
 	return &simulator{
 		srv:      srv,
-		config:   meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: meeting.Secret(appKey)},
+		config:   meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: secret.Secret(appKey)},
 		meetings: srv.Seed(),
 		host:     "alice", // Seed's host user
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"meetingbot/internal/secret"
 	"slices"
 	"strconv"
 	"strings"
@@ -558,7 +559,7 @@ func newFakeHuawei(t *testing.T) (*meetingtest.Server, *meeting.Client) {
 	t.Cleanup(srv.Close)
 	srv.AddUser(meetingtest.User{ID: "alice", Name: "Alice"})
 	srv.AddUser(meetingtest.User{ID: "carol", Name: "Carol"})
-	client, err := meeting.New(meeting.Config{Endpoint: srv.URL(), AppID: huaweiAppID, AppKey: meeting.Secret(huaweiAppKey),
+	client, err := meeting.New(meeting.Config{Endpoint: srv.URL(), AppID: huaweiAppID, AppKey: secret.Secret(huaweiAppKey),
 		Retry: meeting.Retry{Deadline: time.Second, Base: time.Millisecond, Max: 10 * time.Millisecond, Throttle: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)

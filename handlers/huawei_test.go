@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"meetingbot/internal/secret"
 	"net/http"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestWithFakeHuawei(t *testing.T) {
 			srv.AddMeeting(meetingtest.Meeting{ID: "914044873", Subject: "Design review",
 				Start: now.Add(-10 * time.Minute), End: now.Add(50 * time.Minute),
 				State: meetingtest.StateInProgress, ChairPassword: chairPW, GuestPassword: guestPW})
-			client, err := meeting.New(meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: meeting.Secret(appKey),
+			client, err := meeting.New(meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: secret.Secret(appKey),
 				Retry: meeting.Retry{Deadline: time.Second, Base: time.Millisecond, Max: 10 * time.Millisecond, Throttle: time.Millisecond}})
 			if err != nil {
 				t.Fatal(err)

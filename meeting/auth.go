@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"meetingbot/internal/secret"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,7 +26,7 @@ type authenticator interface {
 
 // accessToken is a cached X-Access-Token, or a cached refusal.
 type accessToken struct {
-	token   Secret
+	token   secret.Secret
 	refresh time.Time // when to log in again: the expiry less a margin
 	// err is Huawei's refusal of the user's credentials, kept until
 	// refresh so that a user Huawei does not know (a host rule mapping
@@ -38,15 +39,15 @@ const refusalTTL = 30 * time.Second
 
 // authAnswer is the body of both authentication calls.
 type authAnswer struct {
-	AccessToken Secret `json:"accessToken"`
-	ValidPeriod int64  `json:"validPeriod"` // seconds
-	ExpireTime  int64  `json:"expireTime"`  // Unix seconds
+	AccessToken secret.Secret `json:"accessToken"`
+	ValidPeriod int64         `json:"validPeriod"` // seconds
+	ExpireTime  int64         `json:"expireTime"`  // Unix seconds
 }
 
 // appIDAuth is App ID authentication (POST /v2/usg/acs/auth/appauth).
 type appIDAuth struct {
 	appID  string
-	appKey Secret
+	appKey secret.Secret
 }
 
 type appAuthBody struct {
@@ -86,7 +87,7 @@ func (a appIDAuth) sign(now time.Time, user string) (http.Header, []byte, error)
 // accountAuth is account and password authentication (POST /v1/usg/acs/auth/account).
 type accountAuth struct {
 	account  string
-	password Secret
+	password secret.Secret
 }
 
 func (a accountAuth) login(ctx context.Context, s *shared, user string) (accessToken, error) {
@@ -133,7 +134,7 @@ func (s *shared) authCall(ctx context.Context, r request) (accessToken, error) {
 // accessToken returns the cached access token of the client's user, logging
 // in when there is none or it is about to expire. Concurrent callers share
 // one log-in.
-func (c *Client) accessToken(ctx context.Context) (Secret, error) {
+func (c *Client) accessToken(ctx context.Context) (secret.Secret, error) {
 	c.mu.Lock()
 	t, ok := c.access[c.user]
 	c.mu.Unlock()
@@ -173,14 +174,14 @@ func (c *Client) accessToken(ctx context.Context) (Secret, error) {
 		if r.Err != nil {
 			return "", r.Err
 		}
-		return r.Val.(Secret), nil
+		return r.Val.(secret.Secret), nil
 	}
 }
 
 // dropAccessToken forgets the user's access token if it is still bad, so
 // that the next caller logs in again; a token another caller has already
 // replaced is kept.
-func (c *Client) dropAccessToken(bad Secret) {
+func (c *Client) dropAccessToken(bad secret.Secret) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.access[c.user]; ok && t.token == bad {

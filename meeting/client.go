@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"meetingbot/internal/secret"
 	"net"
 	"net/http"
 	"net/url"
@@ -34,13 +35,13 @@ type Config struct {
 	Endpoint string // base URL; DefaultEndpoint when empty
 
 	AppID  string
-	AppKey Secret
+	AppKey secret.Secret
 	// UserID is the App ID user the client acts as; empty acts as the
 	// enterprise administrator.
 	UserID string
 
 	Account  string
-	Password Secret
+	Password secret.Secret
 
 	// HTTPClient sends the requests; a client with timeouts when nil.
 	HTTPClient *http.Client

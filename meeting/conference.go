@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"meetingbot/internal/secret"
 	"net/http"
 	"net/url"
 	"time"
@@ -43,13 +44,13 @@ type Conference struct {
 	// RequestID is Huawei's X-Request-Id of the call that described it.
 	RequestID string
 
-	hostPassword Secret
+	hostPassword secret.Secret
 	hostKnown    bool // see HostKnown
 }
 
 // Format prints the conference without its host password, whatever the
 // verb. Without it fmt, and slog's text handler, would print the unexported
-// field's value: they cannot call Secret's methods through it.
+// field's value: they cannot call secret.Secret's methods through it.
 func (c Conference) Format(f fmt.State, verb rune) {
 	type conference struct {
 		ID         ID
@@ -94,8 +95,8 @@ type conferenceInfo struct {
 	EndTime         string `json:"endTime"`
 	ConferenceState State  `json:"conferenceState"`
 	PasswordEntry   []struct {
-		Role     string `json:"conferenceRole"`
-		Password Secret `json:"password"`
+		Role     string        `json:"conferenceRole"`
+		Password secret.Secret `json:"password"`
 	} `json:"passwordEntry"`
 	VmrFlag         int    `json:"vmrFlag"`         // 1: held in a cloud meeting room or personal meeting ID
 	VmrConferenceID string `json:"vmrConferenceID"` // that room's meeting ID

@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"errors"
+	"meetingbot/internal/secret"
 	"net/http"
 	"net/url"
 	"time"
@@ -15,18 +16,18 @@ const controlMargin = 2 * time.Minute
 
 // controlEntry is a cached meeting-control token.
 type controlEntry struct {
-	token    Secret
-	refresh  time.Time // the expiry less controlMargin
-	password Secret    // the host password it was fetched with, to fetch the next one
+	token    secret.Secret
+	refresh  time.Time     // the expiry less controlMargin
+	password secret.Secret // the host password it was fetched with, to fetch the next one
 }
 
 // controlAnswer is the body of the control-token call.
 type controlAnswer struct {
 	Data struct {
-		Token      Secret `json:"token"`
-		Role       int    `json:"role"`       // 1 host, 0 participant
-		ExpireTime int64  `json:"expireTime"` // Unix milliseconds
-		Lifetime   int64  `json:"confTokenExpireTime"`
+		Token      secret.Secret `json:"token"`
+		Role       int           `json:"role"`       // 1 host, 0 participant
+		ExpireTime int64         `json:"expireTime"` // Unix milliseconds
+		Lifetime   int64         `json:"confTokenExpireTime"`
 	} `json:"data"`
 }
 
@@ -51,7 +52,7 @@ func (c *Client) cachedControl(id ID) (controlEntry, bool) {
 }
 
 // dropControl forgets the meeting's control token if it is still bad.
-func (c *Client) dropControl(id ID, bad Secret) {
+func (c *Client) dropControl(id ID, bad secret.Secret) {
 	if e, ok := c.cachedControl(id); ok && e.token == bad {
 		c.control.Delete(c.controlKey(id))
 	}
@@ -61,7 +62,7 @@ func (c *Client) dropControl(id ID, bad Secret) {
 // Huawei with the host password. Concurrent callers for one meeting share one
 // fetch. A rejected password is never retried: Huawei locks control log-in
 // after a few.
-func (c *Client) controlToken(ctx context.Context, id ID, password Secret) (controlEntry, error) {
+func (c *Client) controlToken(ctx context.Context, id ID, password secret.Secret) (controlEntry, error) {
 	if e, ok := c.cachedControl(id); ok {
 		return e, nil
 	}
@@ -187,7 +188,7 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 // freshControl fetches a control token with the host password the last one
 // was fetched with, or, without one, with the host password in the
 // meeting's details.
-func (c *Client) freshControl(ctx context.Context, id ID, password Secret) (controlEntry, error) {
+func (c *Client) freshControl(ctx context.Context, id ID, password secret.Secret) (controlEntry, error) {
 	if password == "" {
 		conf, err := c.Meeting(ctx, id)
 		if err != nil {

@@ -8,6 +8,6 @@
 // Access tokens are cached per Huawei user and control tokens per Huawei
 // user and meeting, so that a stop after a warm-up makes one HTTP request and
 // a token fetched for one user never serves another. Errors are *Error values
-// that match the Err* sentinels with errors.Is, and secrets are Secret values
-// that print as REDACTED.
+// that match the Err* sentinels with errors.Is, and secrets are
+// secret.Secret values that print as REDACTED.
 package meeting

@@ -1,4 +1,7 @@
-package meeting
+// Package secret types credentials and tokens so that they print redacted:
+// Slack's tokens, Huawei's keys, passwords and tokens, the button key. It
+// is shared by the packages that hold them and speaks of no service.
+package secret
 
 import (
 	"fmt"
