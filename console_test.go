@@ -58,7 +58,7 @@ func TestConsoleScript(t *testing.T) {
 		"End this meeting?",
 		"[only you, replaces the prompt] Ending meeting *Design review* (914044873)…",
 		"[only you, replaces the prompt] Meeting *Design review* (914044873) has ended.",
-		"[#C0CONSOLE, everyone sees] <@U0CONSOLE> ended meeting *Design review* (914044873).",
+		"[#C0CONSOLE, everyone sees] @U0CONSOLE ended meeting *Design review* (914044873).",
 		"Meeting 914044873 was not found",
 		"That is not a meeting ID: it may contain only digits, spaces and dashes.",
 		"Meeting 915276384 has not started yet",

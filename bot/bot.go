@@ -245,14 +245,13 @@ func (b *Bot) ack(sm *socketmode.Client, envelopeID string, payload any) {
 
 func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand, jobs *pool) {
 	if sc.Command != b.cfg.Command {
-		b.ack(sm, req.EnvelopeID, render(handlers.Reply{Text: fmt.Sprintf("This app serves only %s.", b.cfg.Command)}))
+		b.ack(sm, req.EnvelopeID, render(handlers.Reply{Text: handlers.Text{{Kind: handlers.Plain, Text: "This app serves only " + b.cfg.Command + "."}}}))
 		return
 	}
 	cmd := handlers.Command{EnvelopeID: req.EnvelopeID, TeamID: sc.TeamID, EnterpriseID: sc.EnterpriseID, ChannelID: sc.ChannelID, UserID: sc.UserID, Text: sc.Text}
-	if r, done, ok := b.handler.Quick(cmd); ok {
-		b.ack(sm, req.EnvelopeID, render(r))
-		done()
-		return
+	rest := b.handler.Begin(cmd, func(r handlers.Reply) { b.ack(sm, req.EnvelopeID, render(r)) })
+	if rest == nil {
+		return // answered in the ack
 	}
 	if jobs.full() {
 		b.log.Warn("busy: turned away", slog.String("kind", "command"), slog.String("envelope_id", req.EnvelopeID))
@@ -264,7 +263,7 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 	acked := b.wire.mark()
 	b.ack(sm, req.EnvelopeID, nil)
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
-	jobs.submit(job{run: func(ctx context.Context) { b.handler.Command(ctx, cmd, out) }, acked: acked, out: out, what: "command", env: req.EnvelopeID, user: sc.UserID})
+	jobs.submit(job{run: func(ctx context.Context) { rest(ctx, out) }, acked: acked, out: out, what: "command", env: req.EnvelopeID, user: sc.UserID})
 }
 
 func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, jobs *pool) {

@@ -95,7 +95,7 @@ func TestPublicReplyFallsBackOnce(t *testing.T) {
 			if tt.ended {
 				cancel()
 			}
-			err := s.Reply(ctx, handlers.Reply{Text: "<@U1> ended meeting 914044873.", Public: true})
+			err := s.Reply(ctx, handlers.Reply{Text: handlers.Text{{Kind: handlers.Mention, Text: "U1"}, {Kind: handlers.Plain, Text: " ended meeting 914044873."}}, Public: true})
 			got := srv.ResponsePosts(u)
 			if tt.fallback {
 				if err != nil || len(got) != 1 || got[0].ResponseType != "in_channel" || got[0].ReplaceOriginal {

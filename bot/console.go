@@ -151,11 +151,6 @@ func (s *consoleSession) handle(ctx context.Context, line string) (quit bool) {
 func (s *consoleSession) command(ctx context.Context, text string) {
 	s.pending = nil // the choices of an earlier prompt are gone from view
 	cmd := handlers.Command{EnvelopeID: s.envelope(), TeamID: s.c.Team, ChannelID: s.c.Channel, UserID: s.c.User, Text: text}
-	if r, done, ok := s.c.Handler.Quick(cmd); ok {
-		_ = s.Reply(ctx, r)
-		done()
-		return
-	}
 	s.c.Handler.Command(ctx, cmd, s)
 }
 
@@ -168,15 +163,16 @@ func (s *consoleSession) click(ctx context.Context, a *handlers.Action) {
 	}, s)
 }
 
-// Reply prints a reply the way Slack would show it.
+// Reply prints a reply as plain text (handlers.Text.String), laid out the
+// way Slack would show it.
 func (s *consoleSession) Reply(_ context.Context, r handlers.Reply) error {
 	switch {
 	case r.Public:
-		s.printf("[#%s, everyone sees] %s\n", s.c.Channel, plain(r.Text))
+		s.printf("[#%s, everyone sees] %s\n", s.c.Channel, r.Text)
 	case r.Replace:
-		s.printf("[only you, replaces the prompt] %s\n", plain(r.Text))
+		s.printf("[only you, replaces the prompt] %s\n", r.Text)
 	default:
-		s.printf("[only you] %s\n", plain(r.Text))
+		s.printf("[only you] %s\n", r.Text)
 	}
 	if r.Prompt != nil {
 		s.pending = r.Prompt.Actions
@@ -186,11 +182,11 @@ func (s *consoleSession) Reply(_ context.Context, r handlers.Reply) error {
 		s.pending = nil
 		for i, c := range r.Choices {
 			s.pending = append(s.pending, c.Action)
-			s.printf("  [%d] %s  %s\n", i+1, c.Action.Label, plain(c.Text))
+			s.printf("  [%d] %s  %s\n", i+1, c.Action.Label, c.Text)
 		}
 	}
-	if r.Footer != "" {
-		s.printf("  %s\n", plain(r.Footer))
+	if len(r.Footer) > 0 {
+		s.printf("  %s\n", r.Footer)
 	}
 	return nil
 }
@@ -205,11 +201,6 @@ func (s *consoleSession) showChoices() {
 		fmt.Fprintf(&b, "[%d] %s", i+1, a.Label)
 	}
 	s.printf("%s\n", b.String())
-}
-
-// plain undoes Slack's escaping of &, < and >.
-func plain(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
 var _ handlers.Replier = (*consoleSession)(nil)

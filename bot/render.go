@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"github.com/slack-go/slack"
 
 	"meetingbot/handlers"
@@ -26,12 +29,12 @@ const promptBlockID = "endmeeting_actions"
 
 // render turns a reply into a message.
 func render(r handlers.Reply) message {
-	m := message{ResponseType: ephemeral, ReplaceOriginal: r.Replace, Text: r.Text}
+	m := message{ResponseType: ephemeral, ReplaceOriginal: r.Replace, Text: mrkdwn(r.Text)}
 	if r.Public {
 		m.ResponseType = inChannel
 	}
 	if r.Prompt != nil {
-		m.Blocks = promptBlocks(r.Text, r.Prompt)
+		m.Blocks = promptBlocks(m.Text, r.Prompt)
 	}
 	if len(r.Choices) > 0 {
 		m.Blocks = choiceBlocks(r)
@@ -42,16 +45,16 @@ func render(r handlers.Reply) message {
 // choiceBlocks renders a list: its text, a section per meeting with its
 // button, and the footer.
 func choiceBlocks(r handlers.Reply) []slack.Block {
-	blocks := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, r.Text, false, false), nil, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, mrkdwn(r.Text), false, false), nil, nil)}
 	for _, c := range r.Choices {
 		blocks = append(blocks, slack.NewSectionBlock(
-			slack.NewTextBlockObject(slack.MarkdownType, c.Text, false, false), nil,
+			slack.NewTextBlockObject(slack.MarkdownType, mrkdwn(c.Text), false, false), nil,
 			slack.NewAccessory(button(c.Action)),
 			slack.SectionBlockOptionBlockID("endmeeting_pick_"+string(c.Meeting.ID)),
 		))
 	}
-	if r.Footer != "" {
-		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, r.Footer, false, false)))
+	if len(r.Footer) > 0 {
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, mrkdwn(r.Footer), false, false)))
 	}
 	return blocks
 }
@@ -77,10 +80,55 @@ func button(a handlers.Action) *slack.ButtonBlockElement {
 	if c := a.Confirm; c != nil {
 		b = b.WithConfirm(slack.NewConfirmationBlockObject(
 			slack.NewTextBlockObject(slack.PlainTextType, c.Title, false, false),
-			slack.NewTextBlockObject(slack.PlainTextType, c.Text, false, false),
+			slack.NewTextBlockObject(slack.PlainTextType, cut(c.Text, maxConfirmText), false, false),
 			slack.NewTextBlockObject(slack.PlainTextType, c.Yes, false, false),
 			slack.NewTextBlockObject(slack.PlainTextType, c.No, false, false),
 		).WithStyle(slack.StyleDanger))
 	}
 	return b
+}
+
+// maxConfirmText is Block Kit's limit for a confirm dialog's text, which
+// a long subject would pass.
+const maxConfirmText = 300
+
+// mrkdwn renders t as Slack mrkdwn. Slack reads <…> as links and mentions
+// (<!channel>) and &, < and > must be escaped in every text; a value from
+// outside must not open or close bold, italics, strike or code either, so
+// its markup characters become look-alikes and its line breaks spaces.
+func mrkdwn(t handlers.Text) string {
+	var b strings.Builder
+	for _, s := range t {
+		switch s.Kind {
+		case handlers.Strong:
+			b.WriteString("*" + neutral(s.Text) + "*")
+		case handlers.Value:
+			b.WriteString(neutral(s.Text))
+		case handlers.Code:
+			b.WriteString("`" + escapes.Replace(strings.ReplaceAll(s.Text, "`", "'")) + "`")
+		case handlers.Mention:
+			b.WriteString("<@" + escapes.Replace(s.Text) + ">")
+		default:
+			b.WriteString(escapes.Replace(s.Text))
+		}
+	}
+	return b.String()
+}
+
+// escapes are the escapes Slack asks for in every text.
+var escapes = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// neutral escapes a value from outside and takes the markup out of it.
+func neutral(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;",
+		"*", "∗", "_", "＿", "~", "∼", "`", "'", "\n", " ", "\r", " ").Replace(s)
+}
+
+// cut shortens s to at most n characters, marking the cut.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

@@ -132,7 +132,7 @@ func (s *slackReplier) reply(ctx context.Context, r handlers.Reply) error {
 	if !r.Public {
 		return s.rs.post(ctx, s.responseURL, render(r))
 	}
-	err := s.postMessage(ctx, r.Text)
+	err := s.postMessage(ctx, mrkdwn(r.Text))
 	if err == nil {
 		return nil
 	}

@@ -103,37 +103,56 @@ func (h *EndMeeting) audit(ctx context.Context, r record) {
 	h.log.LogAttrs(ctx, level, "audit", attrs...)
 }
 
-// ErrorClass names the class of a failure for logs and metrics.
+// The classes of failure, as ErrorClass names them for logs and metrics.
+const (
+	ClassSlackLookup   = "slack_lookup"   // a Slack look-up for a permission rule failed
+	ClassInvalidButton = "invalid_button" // a button value that does not verify
+	ClassInvalidID     = "invalid_id"     // text that is not a meeting ID
+	ClassNotFound      = "not_found"
+	ClassAlreadyEnded  = "already_ended"
+	ClassNotStarted    = "not_started"
+	ClassNotPermitted  = "not_permitted"
+	ClassLocked        = "locked"
+	ClassCredentials   = "credentials"
+	ClassThrottled     = "throttled"
+	ClassUnavailable   = "unavailable"
+	ClassCanceled      = "canceled" // the work was cut short (shutdown, a deadline)
+	ClassInternal      = "internal" // anything else
+)
+
+// errorClasses maps each sentinel to its class, in the order ErrorClass
+// tries them.
+var errorClasses = []struct {
+	err   error
+	class string
+}{
+	{errSlackLookup, ClassSlackLookup},
+	{errBadTicket, ClassInvalidButton},
+	{meeting.ErrInvalidID, ClassInvalidID},
+	{meeting.ErrNotFound, ClassNotFound},
+	{meeting.ErrAlreadyEnded, ClassAlreadyEnded},
+	{meeting.ErrNotStarted, ClassNotStarted},
+	{meeting.ErrNotPermitted, ClassNotPermitted},
+	{meeting.ErrLocked, ClassLocked},
+	{meeting.ErrCredentials, ClassCredentials},
+	{meeting.ErrThrottled, ClassThrottled},
+	{meeting.ErrUnavailable, ClassUnavailable},
+	{context.Canceled, ClassCanceled},
+	{context.DeadlineExceeded, ClassCanceled},
+}
+
+// ErrorClass names the class of a failure for logs and metrics: one of
+// the Class constants, or "" for nil.
 func ErrorClass(err error) string {
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.Is(err, errSlackLookup):
-		return "slack_lookup"
-	case errors.Is(err, errBadTicket):
-		return "invalid_button"
-	case errors.Is(err, meeting.ErrInvalidID):
-		return "invalid_id"
-	case errors.Is(err, meeting.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, meeting.ErrAlreadyEnded):
-		return "already_ended"
-	case errors.Is(err, meeting.ErrNotStarted):
-		return "not_started"
-	case errors.Is(err, meeting.ErrNotPermitted):
-		return "not_permitted"
-	case errors.Is(err, meeting.ErrLocked):
-		return "locked"
-	case errors.Is(err, meeting.ErrCredentials):
-		return "credentials"
-	case errors.Is(err, meeting.ErrThrottled):
-		return "throttled"
-	case errors.Is(err, meeting.ErrUnavailable):
-		return "unavailable"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return "canceled"
 	}
-	return "internal"
+	for _, c := range errorClasses {
+		if errors.Is(err, c.err) {
+			return c.class
+		}
+	}
+	return ClassInternal
 }
 
 // systemFailure reports whether err is the bot's or Huawei's failure, as
@@ -141,7 +160,7 @@ func ErrorClass(err error) string {
 // needs no operator.
 func systemFailure(err error) bool {
 	switch ErrorClass(err) {
-	case "credentials", "throttled", "unavailable", "internal":
+	case ClassCredentials, ClassThrottled, ClassUnavailable, ClassInternal:
 		return true
 	}
 	return false

@@ -25,8 +25,7 @@ func TestAudit(t *testing.T) {
 	// Each step returns the replies whose refs must be the records' refs.
 	quick := func(text string) func(*testing.T, *harness) []Reply {
 		return func(t *testing.T, hs *harness) []Reply {
-			r, done, _ := hs.h.Quick(command(text))
-			done()
+			r, _, _ := begin(t, hs, command(text))
 			return []Reply{r}
 		}
 	}
@@ -161,7 +160,7 @@ func TestAudit(t *testing.T) {
 			// A message with a ref points to the last record.
 			if len(got) > 0 {
 				for _, r := range replies {
-					if ref := refOf(r.Text); ref != "" && ref != got[len(got)-1]["ref"] {
+					if ref := refOf(r.Text.String()); ref != "" && ref != got[len(got)-1]["ref"] {
 						t.Errorf("reply ref %s, record ref %v", ref, got[len(got)-1]["ref"])
 					}
 				}

@@ -26,7 +26,7 @@ func checkReplies(t *testing.T, got []Reply, want []wantReply) {
 	}
 	for i, w := range want {
 		g := got[i]
-		if !strings.Contains(g.Text, w.text) || g.Replace != w.replace || g.Public != w.public || g.Prompt != nil {
+		if !strings.Contains(g.Text.String(), w.text) || g.Replace != w.replace || g.Public != w.public || g.Prompt != nil {
 			t.Errorf("reply %d = {%q replace:%v public:%v prompt:%v}, want {%q replace:%v public:%v}",
 				i, g.Text, g.Replace, g.Public, g.Prompt != nil, w.text, w.replace, w.public)
 		}
@@ -37,7 +37,7 @@ var (
 	endedReplies = []wantReply{
 		{"Ending meeting *Weekly sync* (914044873)…", true, false},
 		{"Meeting *Weekly sync* (914044873) has ended.", true, false},
-		{"<@" + testUser + "> ended meeting *Weekly sync* (914044873).", false, true},
+		{"@" + testUser + " ended meeting *Weekly sync* (914044873).", false, true},
 	}
 	duplicateReply = wantReply{"has already been answered", false, false}
 )
@@ -47,7 +47,7 @@ func TestClickEnd(t *testing.T) {
 	v := hs.prompt(t)
 	rs := hs.click(t, click(ActionEnd, v))
 	checkReplies(t, rs, endedReplies)
-	if rs[2].Text != "<@U0ALICE> ended meeting *Weekly sync* (914044873)." {
+	if rs[2].Text.String() != "@U0ALICE ended meeting *Weekly sync* (914044873)." {
 		t.Errorf("announcement = %q", rs[2].Text)
 	}
 	if s := hs.meetings.stops(); len(s) != 1 || s[0] != testID {
@@ -120,8 +120,8 @@ func TestClickConfirmTimeoutIsConfigurable(t *testing.T) {
 }
 
 func TestClickByAnotherUser(t *testing.T) {
-	notRequester := wantReply{"Only <@" + testUser + ">, who asked, can answer this prompt.", false, false}
-	otherOrg := wantReply{msgOtherOrg, false, false}
+	notRequester := wantReply{"Only @" + testUser + ", who asked, can answer this prompt.", false, false}
+	otherOrg := wantReply{msgOtherOrg.String(), false, false}
 	tests := []struct {
 		name       string
 		user, team string
@@ -177,7 +177,7 @@ func TestClickPermissionRevoked(t *testing.T) {
 			mu.Unlock()
 			rs := hs.click(t, click(ActionEnd, v))
 			checkReplies(t, rs, []wantReply{{tt.want, true, false}})
-			if refOf(rs[0].Text) == "" {
+			if refOf(rs[0].Text.String()) == "" {
 				t.Errorf("reply = %q, want a ref", rs[0].Text)
 			}
 			if s := hs.meetings.stops(); len(s) != 0 {
@@ -265,7 +265,7 @@ func TestClickConcurrent(t *testing.T) {
 			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 				answered := 0
 				for _, o := range outs {
-					if rs := o.all(); len(rs) == 1 && strings.Contains(rs[0].Text, "already been answered") {
+					if rs := o.all(); len(rs) == 1 && strings.Contains(rs[0].Text.String(), "already been answered") {
 						answered++
 					}
 				}
@@ -280,7 +280,7 @@ func TestClickConcurrent(t *testing.T) {
 			for _, o := range outs {
 				rs := o.all()
 				switch {
-				case len(rs) == 1 && strings.Contains(rs[0].Text, "already been answered"):
+				case len(rs) == 1 && strings.Contains(rs[0].Text.String(), "already been answered"):
 					losers++
 					if rs[0].Replace || rs[0].Public {
 						t.Errorf("duplicate reply %+v replaces or is public", rs[0])
@@ -289,7 +289,7 @@ func TestClickConcurrent(t *testing.T) {
 					winners++
 					ended++
 					checkReplies(t, rs, endedReplies)
-				case len(rs) == 1 && strings.HasPrefix(rs[0].Text, "Cancelled."):
+				case len(rs) == 1 && strings.HasPrefix(rs[0].Text.String(), "Cancelled."):
 					winners++
 					cancelled++
 				default:
@@ -391,7 +391,7 @@ func tamperedValues(issued int64) []struct{ name, value string } {
 		{"no meeting", tamper(strings.Replace(good, `"m":"914044873",`, ``, 1))},
 		{"no user", tamper(strings.Replace(good, `"u":"U0ALICE",`, ``, 1))},
 		{"user not an ID", tamper(strings.Replace(good, "U0ALICE", "alice", 1))},
-		{"user mention", tamper(strings.Replace(good, "U0ALICE", "<@U0ALICE>", 1))},
+		{"user mention", tamper(strings.Replace(good, "U0ALICE", "@U0ALICE", 1))},
 		{"team not an ID", tamper(strings.Replace(good, "T0TEAM", "acme", 1))},
 		{"issued zero", tamper(strings.Replace(good, i, `"i":0`, 1))},
 		{"issued negative", tamper(strings.Replace(good, i, `"i":-1`, 1))},
@@ -430,7 +430,7 @@ func TestClickTampered(t *testing.T) {
 				c.ActionID, c.Value = "", hs.prompt(t)
 			}
 			rs := hs.click(t, c)
-			if len(rs) != 1 || !strings.Contains(rs[0].Text, "not valid") || rs[0].Public || rs[0].Prompt != nil {
+			if len(rs) != 1 || !strings.Contains(rs[0].Text.String(), "not valid") || rs[0].Public || rs[0].Prompt != nil {
 				t.Errorf("replies = %q, want one private \"not valid\" reply", texts(rs))
 			}
 			if s := hs.meetings.stops(); len(s) != 0 {
@@ -462,7 +462,7 @@ func TestClickStopErrors(t *testing.T) {
 				{tt.want, true, false},
 			})
 			if len(rs) == 2 {
-				checkFailureText(t, rs[1].Text, tt.want)
+				checkFailureText(t, rs[1].Text.String(), tt.want)
 			}
 			if s := hs.meetings.stops(); len(s) != 1 {
 				t.Errorf("Stop calls = %v, want 1", s)
@@ -493,7 +493,7 @@ func TestClickStopHonoursCancelledContext(t *testing.T) {
 	out := &recordingReplier{}
 	hs.h.Click(ctx, click(ActionEnd, v), out)
 	rs := out.all()
-	if len(rs) != 2 || !strings.Contains(rs[1].Text, "may not have ended") || !rs[1].Replace {
+	if len(rs) != 2 || !strings.Contains(rs[1].Text.String(), "may not have ended") || !rs[1].Replace {
 		t.Fatalf("replies = %q, want Ending… then a may-not-have-ended notice replacing the prompt", texts(rs))
 	}
 	out.mu.Lock()

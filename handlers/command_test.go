@@ -35,10 +35,10 @@ func TestCommandDenied(t *testing.T) {
 				t.Fatalf("replies = %q, want one", texts(rs))
 			}
 			r := rs[0]
-			if !strings.Contains(r.Text, tt.want) {
+			if !strings.Contains(r.Text.String(), tt.want) {
 				t.Errorf("reply = %q, want it to say %q", r.Text, tt.want)
 			}
-			if refOf(r.Text) == "" {
+			if refOf(r.Text.String()) == "" {
 				t.Errorf("reply = %q, want a ref", r.Text)
 			}
 			if r.Prompt != nil || r.Replace || r.Public {
@@ -47,7 +47,7 @@ func TestCommandDenied(t *testing.T) {
 			if p := hs.meetings.prepares(); len(p) != 0 {
 				t.Errorf("Prepare calls = %v, want none", p)
 			}
-			if strings.Contains(r.Text, errLookup.Error()) {
+			if strings.Contains(r.Text.String(), errLookup.Error()) {
 				t.Errorf("reply = %q shows the look-up error", r.Text)
 			}
 		})
@@ -125,11 +125,11 @@ func TestCommandMeetingErrors(t *testing.T) {
 			if r.Prompt != nil || r.Replace || r.Public {
 				t.Errorf("reply = %+v, want ephemeral text without buttons", r)
 			}
-			checkFailureText(t, r.Text, tt.want)
+			checkFailureText(t, r.Text.String(), tt.want)
 			if s := hs.meetings.stops(); len(s) != 0 {
 				t.Errorf("Stop calls = %v, want none", s)
 			}
-			msg := strings.TrimSuffix(r.Text, refRE.FindString(r.Text))
+			msg := strings.TrimSuffix(r.Text.String(), refRE.FindString(r.Text.String()))
 			for class, other := range seen {
 				if other == msg && class != tt.class && !(isBusy(class) && isBusy(tt.class)) && !(isInternal(class) && isInternal(tt.class)) {
 					t.Errorf("classes %s and %s have the same message %q", class, tt.class, msg)
@@ -162,7 +162,7 @@ func TestCommandPrompt(t *testing.T) {
 		t.Errorf("prompt Replace %v Public %v, want a new ephemeral message", r.Replace, r.Public)
 	}
 	for _, s := range []string{"*Weekly sync* (914044873)", "Scheduled 2025-03-14 09:00–10:00 UTC"} {
-		if !strings.Contains(r.Text, s) {
+		if !strings.Contains(r.Text.String(), s) {
 			t.Errorf("prompt text = %q, want %q in it", r.Text, s)
 		}
 	}
@@ -191,7 +191,7 @@ func TestCommandPrompt(t *testing.T) {
 			t.Errorf("label %q: want 1 to 75 characters", a.Label)
 		}
 		if utf8.RuneCountInString(a.Value) > maxTicketValue {
-			t.Errorf("value has %d characters, Slack takes %d", utf8.RuneCountInString(a.Value), maxTicketValue)
+			t.Errorf("value has %d characters, decode reads %d", utf8.RuneCountInString(a.Value), maxTicketValue)
 		}
 	}
 	if c := end.Confirm; c != nil {
@@ -226,22 +226,21 @@ func TestCommandPrompt(t *testing.T) {
 	}
 }
 
-func TestCommandSubjectIsEscaped(t *testing.T) {
-	tests := []struct {
-		subject string
-		want    string // how the prompt shows it
-	}{
-		{"<!channel> *x* & y", "*&lt;!channel&gt; ∗x∗ &amp; y* (914044873)"},
-		{"<@U0BOB> <!here> <https://evil.example|click>", "*&lt;@U0BOB&gt; &lt;!here&gt; &lt;https://evil.example|click&gt;* (914044873)"},
-		{"line one\nline two\r", "*line one line two * (914044873)"},
-		{"&lt;!channel&gt;", "*&amp;lt;!channel&amp;gt;* (914044873)"},
-		{"**", "*∗∗* (914044873)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.subject, func(t *testing.T) {
+// TestCommandSubjectIsAValue: a subject from Huawei reaches every reply as
+// one Strong span, as it is, and never as the bot's own words: the
+// transports escape such spans (bot's TestMrkdwnEscapesValues).
+func TestCommandSubjectIsAValue(t *testing.T) {
+	for _, subject := range []string{
+		"<!channel> *x* & y",
+		"@U0BOB <!here> <https://evil.example|click>",
+		"line one\nline two\r",
+		"&lt;!channel&gt;",
+		"**",
+	} {
+		t.Run(subject, func(t *testing.T) {
 			hs := newHarness(t, adminPolicy, nil, &fakeMeetings{
 				PrepareFn: func(_ context.Context, id meeting.ID) (meeting.Conference, error) {
-					return meeting.Conference{ID: id, Subject: tt.subject, State: meeting.StateInProgress}, nil
+					return meeting.Conference{ID: id, Subject: subject, State: meeting.StateInProgress}, nil
 				},
 			})
 			out := &recordingReplier{}
@@ -255,26 +254,20 @@ func TestCommandSubjectIsEscaped(t *testing.T) {
 				t.Fatalf("replies = %q, want prompt, ending, ended, announcement", texts(rs))
 			}
 			for i, r := range rs {
-				if !strings.Contains(r.Text, tt.want) {
-					t.Errorf("reply %d = %q, want %q in it", i, r.Text, tt.want)
-				}
-				// The only markup: the bold around the subject, and the
-				// announcement's mention of the user who ended it.
-				wantLT := 0
-				if r.Public {
-					wantLT = 1
-					if !strings.HasPrefix(r.Text, "<@"+testUser+"> ") {
-						t.Errorf("announcement = %q, want it to start with the mention", r.Text)
+				strongs := 0
+				for _, sp := range r.Text {
+					switch {
+					case sp.Kind == Strong && sp.Text == subject:
+						strongs++
+					case sp.Kind == Plain && strings.ContainsAny(sp.Text, "<>&*"):
+						t.Errorf("reply %d: the bot's own words %q have markup characters", i, sp.Text)
 					}
 				}
-				if n := strings.Count(r.Text, "<"); n != wantLT {
-					t.Errorf("reply %d = %q has %d '<', want %d", i, r.Text, n, wantLT)
+				if strongs != 1 {
+					t.Errorf("reply %d = %#v: want the subject once, as a Strong span", i, r.Text)
 				}
-				if n := strings.Count(r.Text, "*"); n != 2 {
-					t.Errorf("reply %d = %q has %d '*', want 2", i, r.Text, n)
-				}
-				if strings.ContainsAny(r.Text, "\r") || strings.Count(r.Text, "\n") != 0 {
-					t.Errorf("reply %d = %q has a line break from the subject", i, r.Text)
+				if r.Public && (len(r.Text) == 0 || r.Text[0] != (Span{Mention, testUser})) {
+					t.Errorf("announcement = %#v, want it to start with a mention of the user", r.Text)
 				}
 			}
 		})
@@ -297,7 +290,7 @@ func TestCommandLongSubject(t *testing.T) {
 			})
 			value := hs.prompt(t)
 			if n := utf8.RuneCountInString(value); n > maxTicketValue {
-				t.Errorf("button value has %d characters, Slack takes %d", n, maxTicketValue)
+				t.Errorf("button value has %d characters, decode reads %d", n, maxTicketValue)
 			}
 			tk, err := testSigner.decode(value)
 			if err != nil {

@@ -84,25 +84,55 @@ func (h *EndMeeting) Sweep() {
 	h.auth.sweep()
 }
 
-// Quick answers a command that needs no network work (help, or text that is
-// not a meeting ID), so the transport can answer it in its acknowledgement.
-// ok is false otherwise: then call Command. When ok, call done once the
-// answer is sent: it writes the audit record, which must not delay the ack.
-// done is never nil (a no-op when there is nothing to record).
-func (h *EndMeeting) Quick(cmd Command) (r Reply, done func(), ok bool) {
+// Begin is where a transport hands a command over. It does no network
+// work. When the command can be answered at once (help, text that is not a
+// meeting ID, a caller from another organization), Begin gives that answer
+// to now, which must not wait on the network either (the Slack bot puts it
+// in the envelope's acknowledgement), records it after now returns, and
+// returns nil. Otherwise it returns the rest of the work, which the
+// transport runs after acknowledging the command (in the Slack bot, on a
+// worker): it reads the meeting, or lists meetings, and replies through out.
+func (h *EndMeeting) Begin(cmd Command, now func(Reply)) (rest func(ctx context.Context, out Replier)) {
 	rec := record{
 		kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
 		actor: cmd.UserID, start: h.now(),
 	}
+	answer := func(r Reply) {
+		now(r)
+		if rec.decision != "" {
+			h.audit(context.Background(), rec)
+		}
+	}
 	if h.outsider(cmd.caller(), &rec) {
-		return Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)}, func() { h.audit(context.Background(), rec) }, true
+		answer(Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)})
+		return nil
 	}
-	r, ok, err := quick(cmd)
-	if !ok || err == nil {
-		return r, func() {}, ok // a meeting ID (Command records it), or help
+	p := parse(cmd.Text)
+	switch p.kind {
+	case askHelp:
+		answer(Reply{Text: msgUsage()}) // help is no decision: not audited
+		return nil
+	case askInvalid:
+		rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, p.err
+		answer(Reply{Text: msgBadID(p.err)})
+		return nil
 	}
-	rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, err
-	return r, func() { h.audit(context.Background(), rec) }, true
+	return func(ctx context.Context, out Replier) {
+		defer func() { h.audit(ctx, rec) }()
+		if p.kind == askMeeting {
+			h.prompt(ctx, cmd, p.id, &rec, out)
+		} else {
+			h.list(ctx, cmd, p.kind == askListAll, &rec, out)
+		}
+	}
+}
+
+// Command serves a command whole, as Begin and the rest of its work would,
+// sending the quick answer through out too.
+func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
+	if rest := h.Begin(cmd, func(r Reply) { h.reply(ctx, out, r) }); rest != nil {
+		rest(ctx, out)
+	}
 }
 
 // outsider reports whether c comes from outside the organization the bot
@@ -115,46 +145,43 @@ func (h *EndMeeting) outsider(c Caller, rec *record) bool {
 	return true
 }
 
-// quick is Quick without the audit record; err is why the text is not an ID.
-func quick(cmd Command) (Reply, bool, error) {
-	text := strings.TrimSpace(cmd.Text)
-	switch {
-	case strings.EqualFold(text, "help"):
-		return Reply{Text: msgUsage()}, true, nil
-	case text == "" || strings.EqualFold(text, "all"):
-		return Reply{}, false, nil // a list: needs Huawei
-	}
-	if _, err := meeting.ParseID(text); err != nil {
-		return Reply{Text: msgBadID(err)}, true, err
-	}
-	return Reply{}, false, nil
+// What a command's text asks for.
+const (
+	askMeeting = iota // end the meeting of an ID
+	askList           // list the caller's meetings in progress
+	askListAll        // list every meeting in progress (admins)
+	askHelp
+	askInvalid // not a meeting ID; err says why
+)
+
+// request is a command's text, parsed once.
+type request struct {
+	kind int
+	id   meeting.ID
+	err  error
 }
 
-// Command serves /endmeeting: with a meeting ID it checks the caller's
-// permission, reads the meeting and warms its control token, and sends the
-// caller a prompt to confirm; with no ID it lists the caller's meetings in
-// progress ("all": every meeting, for admins). Call Quick first.
-func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
-	rec := record{
-		kind: "command", ref: newRef(), env: cmd.EnvelopeID, team: cmd.TeamID, channel: cmd.ChannelID,
-		actor: cmd.UserID, start: h.now(),
+func parse(text string) request {
+	text = strings.TrimSpace(text)
+	switch {
+	case strings.EqualFold(text, "help"):
+		return request{kind: askHelp}
+	case text == "":
+		return request{kind: askList}
+	case strings.EqualFold(text, "all"):
+		return request{kind: askListAll}
 	}
-	defer func() { h.audit(ctx, rec) }()
-	if h.outsider(cmd.caller(), &rec) {
-		h.reply(ctx, out, Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)})
-		return
+	id, err := meeting.ParseID(text)
+	if err != nil {
+		return request{kind: askInvalid, err: err}
 	}
-	if r, ok, err := quick(cmd); ok {
-		rec.decision, rec.outcome, rec.err = DecisionInvalid, OutcomeNone, err
-		h.reply(ctx, out, r)
-		return
-	}
-	text := strings.TrimSpace(cmd.Text)
-	if text == "" || strings.EqualFold(text, "all") {
-		h.list(ctx, cmd, strings.EqualFold(text, "all"), &rec, out)
-		return
-	}
-	id, _ := meeting.ParseID(text)
+	return request{kind: askMeeting, id: id}
+}
+
+// prompt serves /endmeeting <id>: it checks the caller's permission, reads
+// the meeting and warms its control token, and sends the caller a prompt
+// to confirm.
+func (h *EndMeeting) prompt(ctx context.Context, cmd Command, id meeting.ID, rec *record, out Replier) {
 	rec.meeting = id
 	d := h.auth.Authorize(ctx, cmd.caller())
 	rec.decide(d)
@@ -179,8 +206,8 @@ func (h *EndMeeting) Command(ctx context.Context, cmd Command, out Replier) {
 	h.reply(ctx, out, Reply{
 		Text: msgPrompt(view),
 		Prompt: &Prompt{Meeting: view, Actions: []Action{
-			{ID: ActionEnd, Label: labelEnd, Value: h.value(t, ActionEnd), Danger: true, Confirm: confirmDialog(view)},
-			{ID: ActionCancel, Label: labelCancel, Value: h.value(t, ActionCancel)},
+			{ID: ActionEnd, Label: labelEnd, Value: h.buttonValue(t, ActionEnd), Danger: true, Confirm: confirmDialog(view)},
+			{ID: ActionCancel, Label: labelCancel, Value: h.buttonValue(t, ActionCancel)},
 		}},
 	})
 }
@@ -190,8 +217,8 @@ func (h *EndMeeting) newTicket(team, user string, id meeting.ID, subject string)
 	return ticket{Meeting: id, Team: team, User: user, Issued: h.now().UnixMilli(), Nonce: newNonce(), Subject: subject}
 }
 
-// value returns the signed value of t for the button of action.
-func (h *EndMeeting) value(t ticket, action string) string {
+// buttonValue returns the signed value of t for the button of action.
+func (h *EndMeeting) buttonValue(t ticket, action string) string {
 	t.Action = action
 	return h.sign.encode(t)
 }

@@ -278,6 +278,25 @@ func as(t *testing.T, v, action string) string {
 	return testSigner.encode(tk)
 }
 
+// begin calls Begin with cmd. ok says it answered at once, with r; rest
+// is the rest of the work otherwise. auditsAtAnswer is how many audit
+// records there were while the answer was being sent: a record must not
+// delay the transport's ack.
+func begin(t *testing.T, hs *harness, cmd Command) (r Reply, ok bool, auditsAtAnswer int) {
+	t.Helper()
+	answered := false
+	rest := hs.h.Begin(cmd, func(a Reply) {
+		if answered {
+			t.Errorf("Begin answered twice")
+		}
+		answered, r, auditsAtAnswer = true, a, len(hs.log.audits(t))
+	})
+	if (rest == nil) != answered {
+		t.Errorf("Begin answered %v and returned work %v: want exactly one", answered, rest != nil)
+	}
+	return r, answered, auditsAtAnswer
+}
+
 // prompt runs /endmeeting testID and returns the prompt's button value.
 func (hs *harness) prompt(t *testing.T) string {
 	t.Helper()
@@ -312,7 +331,7 @@ func refOf(text string) string {
 func texts(rs []Reply) []string {
 	var s []string
 	for _, r := range rs {
-		s = append(s, r.Text)
+		s = append(s, r.Text.String())
 	}
 	return s
 }

@@ -211,7 +211,7 @@ func TestHostCommandActsAsCaller(t *testing.T) {
 			if len(rs) != 1 || rs[0].Prompt == nil || rs[0].Replace || rs[0].Public {
 				t.Fatalf("replies = %+v, want one new private prompt", rs)
 			}
-			if !strings.Contains(rs[0].Text, "*Weekly sync* (914044873)") {
+			if !strings.Contains(rs[0].Text.String(), "*Weekly sync* (914044873)") {
 				t.Errorf("prompt = %q, want the meeting", rs[0].Text)
 			}
 			if got := as.calls(); !slices.Equal(got, []string{tt.hu}) {
@@ -255,9 +255,9 @@ func TestHostCommandNotFoundOrNotHost(t *testing.T) {
 			if len(rs) != 1 || rs[0].Prompt != nil {
 				t.Fatalf("replies = %q, want one message without buttons", texts(rs))
 			}
-			checkFailureText(t, rs[0].Text, msgNotHost)
+			checkFailureText(t, rs[0].Text.String(), msgNotHost)
 			// Exactly the same words, whatever Huawei said.
-			if got := strings.TrimSuffix(rs[0].Text, " "+refRE.FindString(rs[0].Text)); got != msgNotHost {
+			if got := strings.TrimSuffix(rs[0].Text.String(), " "+refRE.FindString(rs[0].Text.String())); got != msgNotHost {
 				t.Errorf("reply = %q, want %q", got, msgNotHost)
 			}
 			if got := hs.meetings.prepares(); len(got) != 0 {
@@ -291,8 +291,8 @@ func TestHostCommandFailures(t *testing.T) {
 			case "credentials":
 				want = "did not let the bot act as your account (alice)"
 			}
-			checkFailureText(t, rs[0].Text, want)
-			if strings.Contains(rs[0].Text, "bot's Huawei account") {
+			checkFailureText(t, rs[0].Text.String(), want)
+			if strings.Contains(rs[0].Text.String(), "bot's Huawei account") {
 				t.Errorf("reply = %q speaks of the bot's account to a host", rs[0].Text)
 			}
 			checkAudits(t, hs.log, []map[string]string{{"rule": "host", "error_class": tt.class}})
@@ -313,11 +313,11 @@ func TestHostCommandCredentials(t *testing.T) {
 	if len(rs) != 1 {
 		t.Fatalf("replies = %q, want one", texts(rs))
 	}
-	checkFailureText(t, rs[0].Text, "Huawei Cloud Meeting did not let the bot act as your account (alice_o.brien+x@example.com)")
-	if !strings.Contains(rs[0].Text, "ENDMEETING_HOST_MAP") {
+	checkFailureText(t, rs[0].Text.String(), "Huawei Cloud Meeting did not let the bot act as your account (alice_o.brien+x@example.com)")
+	if !strings.Contains(rs[0].Text.String(), "ENDMEETING_HOST_MAP") {
 		t.Errorf("reply = %q, want it to name the mapping", rs[0].Text)
 	}
-	if strings.Contains(rs[0].Text, "rejected the bot's credentials") {
+	if strings.Contains(rs[0].Text.String(), "rejected the bot's credentials") {
 		t.Errorf("reply = %q, want the host message, not the bot's", rs[0].Text)
 	}
 }
@@ -342,7 +342,7 @@ func TestHostCommandWithoutAsUser(t *testing.T) {
 				if len(rs) != 1 || rs[0].Prompt != nil || len(rs[0].Choices) != 0 {
 					t.Fatalf("replies = %+v, want one message without buttons", rs)
 				}
-				checkFailureText(t, rs[0].Text, "Something went wrong inside the bot")
+				checkFailureText(t, rs[0].Text.String(), "Something went wrong inside the bot")
 				if got := hs.meetings.prepares(); len(got) != 0 {
 					t.Errorf("Prepare calls as the bot = %v, want none", got)
 				}
@@ -392,7 +392,7 @@ func TestHostClickFailures(t *testing.T) {
 			case "credentials":
 				want = "did not let the bot act as your account (alice)"
 			}
-			checkFailureText(t, rs[1].Text, want)
+			checkFailureText(t, rs[1].Text.String(), want)
 		})
 	}
 }
@@ -532,7 +532,7 @@ func TestHostClickIdentityLost(t *testing.T) {
 	md.set("")
 	rs := hs.click(t, click(ActionEnd, v))
 	checkReplies(t, rs, []wantReply{{"add your work email to your Slack profile", true, false}})
-	if refOf(rs[0].Text) == "" {
+	if refOf(rs[0].Text.String()) == "" {
 		t.Errorf("reply = %q, want a ref", rs[0].Text)
 	}
 	if got := as.of("alice@example.com").stops(); len(got) != 0 {
@@ -630,8 +630,8 @@ func TestHostWithFakeHuawei(t *testing.T) {
 			t.Fatalf("%s: replies = %q, want one message without buttons", id, texts(rs))
 		}
 		want := "Meeting " + id + " was not found, or you are not its host."
-		checkFailureText(t, rs[0].Text, want)
-		msgs = append(msgs, strings.ReplaceAll(strings.TrimSuffix(rs[0].Text, refRE.FindString(rs[0].Text)), id, "X"))
+		checkFailureText(t, rs[0].Text.String(), want)
+		msgs = append(msgs, strings.ReplaceAll(strings.TrimSuffix(rs[0].Text.String(), refRE.FindString(rs[0].Text.String())), id, "X"))
 	}
 	if len(slices.Compact(slices.Clone(msgs))) != 1 {
 		t.Errorf("messages differ: %q", msgs)
@@ -650,7 +650,7 @@ func TestHostWithFakeHuawei(t *testing.T) {
 	checkReplies(t, hs.click(t, click(ActionEnd, rs[0].Prompt.Actions[0].Value)), []wantReply{
 		{"Ending meeting *Meeting 914000001* (914000001)…", true, false},
 		{"has ended", true, false},
-		{"<@U0ALICE> ended meeting *Meeting 914000001* (914000001).", false, true},
+		{"@U0ALICE ended meeting *Meeting 914000001* (914000001).", false, true},
 	})
 	if m, _ := srv.Meeting("914000001"); m.State != meetingtest.StateEnded {
 		t.Errorf("meeting state = %v, want ended", m.State)
@@ -678,7 +678,7 @@ func TestHostWithFakeHuaweiUnknownUser(t *testing.T) {
 		if len(rs) != 1 || rs[0].Prompt != nil || len(rs[0].Choices) != 0 {
 			t.Fatalf("%q: replies = %q, want one message", text, texts(rs))
 		}
-		checkFailureText(t, rs[0].Text, "did not let the bot act as your account (nobody)")
+		checkFailureText(t, rs[0].Text.String(), "did not let the bot act as your account (nobody)")
 	}
 	if m, _ := srv.Meeting("914044873"); m.State != meetingtest.StateInProgress {
 		t.Errorf("meeting state = %v, want in progress", m.State)

@@ -70,7 +70,7 @@ func (h *EndMeeting) list(ctx context.Context, cmd Command, all bool, rec *recor
 		r.Choices = append(r.Choices, Choice{
 			Meeting: view,
 			Text:    msgChoice(view),
-			Action:  Action{ID: ActionPick, Label: labelPick, Value: h.value(h.newTicket(cmd.TeamID, cmd.UserID, c.ID, c.Subject), ActionPick)},
+			Action:  Action{ID: ActionPick, Label: labelPick, Value: h.buttonValue(h.newTicket(cmd.TeamID, cmd.UserID, c.ID, c.Subject), ActionPick)},
 		})
 	}
 	if more := count - len(r.Choices); more > 0 {

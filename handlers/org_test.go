@@ -83,27 +83,26 @@ func TestOtherOrganizationIsRefused(t *testing.T) {
 	for _, text := range []string{string(testID), "", "all", "help", "not an id"} {
 		cmd := command(text)
 		cmd.TeamID = other
-		r, done, ok := hs.h.Quick(cmd)
+		r, ok, _ := begin(t, hs, cmd)
 		if !ok {
-			t.Fatalf("Quick(%q from another team) not answered at once", text)
+			t.Fatalf("Begin(%q from another team) not answered at once", text)
 		}
-		done()
-		checkReplies(t, []Reply{r}, []wantReply{{msgOtherOrg, false, false}})
+		checkReplies(t, []Reply{r}, []wantReply{{msgOtherOrg.String(), false, false}})
 	}
 	// Command refuses too, for a transport that calls it directly.
 	cmd := command(string(testID))
 	cmd.TeamID = other
 	out := &recordingReplier{}
 	hs.h.Command(context.Background(), cmd, out)
-	checkReplies(t, out.all(), []wantReply{{msgOtherOrg, false, false}})
+	checkReplies(t, out.all(), []wantReply{{msgOtherOrg.String(), false, false}})
 	for _, action := range []string{ActionEnd, ActionCancel} {
 		c := click(action, as(t, v, action))
 		c.TeamID = other
-		checkReplies(t, hs.click(t, c), []wantReply{{msgOtherOrg, false, false}})
+		checkReplies(t, hs.click(t, c), []wantReply{{msgOtherOrg.String(), false, false}})
 	}
 	c := click(ActionEnd, v)
 	c.EnterpriseID = "E0OTHER" // our team ID, another organization
-	checkReplies(t, hs.click(t, c), []wantReply{{msgOtherOrg, false, false}})
+	checkReplies(t, hs.click(t, c), []wantReply{{msgOtherOrg.String(), false, false}})
 
 	audits := hs.log.audits(t)[before:]
 	if len(audits) != 9 {
@@ -155,7 +154,7 @@ func TestStrangerWithAHostsEmail(t *testing.T) {
 func TestValueReplayedAsAnotherAction(t *testing.T) {
 	hs := newHarness(t, adminPolicy, nil, nil)
 	end := hs.prompt(t)
-	pick := hs.h.value(hs.h.newTicket(testTeam, testUser, testID, testSubject), ActionPick)
+	pick := hs.h.buttonValue(hs.h.newTicket(testTeam, testUser, testID, testSubject), ActionPick)
 	for _, tt := range []struct{ name, action, value string }{
 		{"cancel's value as End", ActionEnd, as(t, end, ActionCancel)},
 		{"End's value as Cancel", ActionCancel, end},
@@ -164,7 +163,7 @@ func TestValueReplayedAsAnotherAction(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rs := hs.click(t, click(tt.action, tt.value))
-			checkReplies(t, rs, []wantReply{{msgBadButton, tt.action != ActionPick, false}})
+			checkReplies(t, rs, []wantReply{{msgBadButton.String(), tt.action != ActionPick, false}})
 		})
 	}
 	if p, s := hs.meetings.prepares(), hs.meetings.stops(); len(p) != 1 || len(s) != 0 {

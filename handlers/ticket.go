@@ -36,9 +36,12 @@ const (
 	// ticketPrefix names the format: "2." + base64url(JSON) + "." +
 	// base64url(HMAC-SHA256). Format 1 was unsigned; its values, in prompts
 	// shown before an upgrade, are refused.
-	ticketPrefix     = "2."
-	maxTicketValue   = 2000 // Slack's limit for a button value
-	maxTicketSubject = 150  // bytes of the subject kept for the result message
+	ticketPrefix = "2."
+	// maxTicketValue bounds what decode reads: more than the longest value
+	// encode writes (about 1,550 bytes, with a subject of 150 bytes that
+	// JSON escapes).
+	maxTicketValue   = 2000
+	maxTicketSubject = 150 // bytes of the subject kept for the result message
 	nonceLen         = 32
 	macLen           = sha256.Size
 )

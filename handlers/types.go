@@ -45,13 +45,13 @@ const (
 
 // Reply is one message to the user or the channel.
 type Reply struct {
-	Text string // mrkdwn: *bold*, <@U123> mentions
+	Text Text
 	// Prompt, when set, asks for a choice; Text is its fallback.
 	Prompt *Prompt
 	// Choices, when set, lists meetings, each with a button; Footer
 	// follows them.
 	Choices []Choice
-	Footer  string
+	Footer  Text
 	// Replace replaces the message the clicked button is on, instead of
 	// sending a new message.
 	Replace bool
@@ -69,7 +69,7 @@ type Prompt struct {
 // Choice is a meeting in a list, with its button.
 type Choice struct {
 	Meeting MeetingView
-	Text    string // mrkdwn describing the meeting
+	Text    Text // describes the meeting
 	Action  Action
 }
 
@@ -89,7 +89,8 @@ type Action struct {
 	Confirm *Confirm // a dialog to confirm the click, if set
 }
 
-// Confirm is a confirmation dialog.
+// Confirm is a confirmation dialog. Its texts are plain: a dialog shows no
+// markup.
 type Confirm struct {
 	Title, Text, Yes, No string
 }
