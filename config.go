@@ -142,12 +142,25 @@ func (l *loader) huawei(c *config) {
 	if !c.hasHuawei() {
 		check.AppID, check.AppKey = "-", "-" // judge the endpoint alone
 	}
-	for _, err := range unjoin(check.Validate()) {
-		if e, ok := errors.AsType[*meeting.ConfigError](err); ok {
-			l.bad(huaweiVariables[e.Field], "%s", e.Problem)
-		} else {
-			l.problems = append(l.problems, err)
+	l.fields(check.Validate(), huaweiVariables)
+}
+
+// fields records the problems of a Validate whose errors name fields
+// (*meeting.ConfigError, *handlers.PolicyError), each under the variable
+// that vars names for its field.
+func (l *loader) fields(err error, vars map[string]string) {
+	for _, e := range unjoin(err) {
+		var field, problem string
+		switch fe := e.(type) {
+		case *meeting.ConfigError:
+			field, problem = fe.Field, fe.Problem
+		case *handlers.PolicyError:
+			field, problem = fe.Field, fe.Problem
+		default:
+			l.problems = append(l.problems, e)
+			continue
 		}
+		l.bad(vars[field], "%s", problem)
 	}
 }
 
@@ -167,13 +180,7 @@ func (l *loader) policy(c *config) {
 		Channels:    list(l.env("ENDMEETING_CHANNELS")),
 	}
 	l.hostRule(c, l.env("ENDMEETING_HOST_IDENTITY"), l.env("ENDMEETING_HOST_MAP"))
-	for _, err := range unjoin(c.policy.Validate()) {
-		if e, ok := errors.AsType[*handlers.PolicyError](err); ok {
-			l.bad(policyVariables[e.Field], "%s", e.Problem)
-		} else {
-			l.problems = append(l.problems, err)
-		}
-	}
+	l.fields(c.policy.Validate(), policyVariables)
 	switch v := strings.ToLower(l.env("ENDMEETING_ALLOW_WORKSPACE_ADMINS")); v {
 	case "", "false":
 	case "true":
