@@ -12,6 +12,7 @@ import (
 	"meetingbot/bot"
 	"meetingbot/handlers"
 	"meetingbot/meeting"
+	"meetingbot/redisstore"
 )
 
 // errCheckFailed is returned when a check failed; the output says which.
@@ -78,6 +79,18 @@ func runCheck(ctx context.Context, opts options, getenv func(string) string, std
 		} else {
 			c.ok("Huawei Cloud Meeting at %s: logged in with %s", mc.Endpoint(), what)
 		}
+	}
+	if cfg.redisURL == "" {
+		c.ok("REDIS_URL unset: run a single replica (claims live in the process)")
+	} else if s, err := redisstore.New(redisstore.Config{URL: cfg.redisURL.Reveal(), Prefix: cfg.redisPrefix, Replica: "check", Timeout: 3 * time.Second}); err != nil {
+		c.fail("REDIS_URL: %v", err)
+	} else {
+		if err := s.Check(ctx); err != nil {
+			c.fail("REDIS_URL: Redis at %s: %v", s.Addr(), err)
+		} else {
+			c.ok("REDIS_URL: Redis at %s answers, takes SET NX and is the primary; replicas share claims there (keys start with %s)", s.Addr(), cfg.redisPrefix)
+		}
+		s.Close()
 	}
 	if c.failed {
 		return errCheckFailed

@@ -13,6 +13,7 @@ import (
 
 	"meetingbot/handlers"
 	"meetingbot/meeting"
+	"meetingbot/redisstore"
 )
 
 // config is meetingbot's configuration, read from the environment
@@ -25,6 +26,8 @@ type config struct {
 	policy         handlers.Policy
 	confirmTimeout time.Duration
 	buttonKeyValue secret.Secret // ENDMEETING_BUTTON_KEY; see buttonKey
+	redisURL       secret.Secret // REDIS_URL: it may hold a password
+	redisPrefix    string
 	logLevel       slog.Level
 	logFormat      string
 }
@@ -78,6 +81,7 @@ func loadConfig(getenv func(string) string, mode string) (config, error) {
 	l.slack(&c, mode != modeConsole)
 	l.huawei(&c)
 	l.policy(&c)
+	l.redis(&c)
 	l.logging(&c, mode)
 	return c, errors.Join(l.problems...)
 }
@@ -197,6 +201,30 @@ func (l *loader) policy(c *config) {
 		} else {
 			c.confirmTimeout = d
 		}
+	}
+}
+
+// redis reads REDIS_URL and REDIS_KEY_PREFIX: the Redis that replicas
+// share, if any.
+func (l *loader) redis(c *config) {
+	c.redisURL = secret.Secret(l.env("REDIS_URL"))
+	if v := c.redisURL.Reveal(); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Hostname() == "" || u.RawQuery != "" {
+			// The value is not repeated: it may hold a password.
+			l.bad("REDIS_URL", "must be redis://[user:password@]host:port/db or rediss://… for TLS")
+		}
+	}
+	c.redisPrefix = redisstore.DefaultPrefix
+	if v := l.env("REDIS_KEY_PREFIX"); v != "" {
+		ok := len(v) <= 64
+		for _, r := range v {
+			ok = ok && r > ' ' && r < 0x7f
+		}
+		if !ok {
+			l.bad("REDIS_KEY_PREFIX", "%q is not 1 to 64 printable ASCII characters without spaces", v)
+		}
+		c.redisPrefix = v
 	}
 }
 

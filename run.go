@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"meetingbot/bot"
 	"meetingbot/handlers"
@@ -58,6 +59,21 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	}
 	policy := cfg.policy
 	policy.Org = id.Org()
+	rs, err := openRedis(ctx, cfg, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	var claims handlers.Claims
+	var deliveries bot.Deliveries
+	if rs != nil {
+		defer rs.Close()
+		claims, deliveries = redisClaims{s: rs, now: time.Now}, rs
+	} else {
+		log.Warn("REDIS_URL is not set: prompts are claimed in this process's memory, so run a single replica")
+	}
 	api := bot.NewSlackClient(cfg.slackBotToken.Reveal(), cfg.slackAppToken.Reveal(), cfg.slackAPIURL, hc)
 	h := handlers.New(handlers.Config{
 		Meetings:       mc,
@@ -66,9 +82,10 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 		ConfirmTimeout: cfg.confirmTimeout,
 		Logger:         log,
 		ButtonKey:      cfg.buttonKey(),
+		Claims:         claims,
 	})
 	b := bot.New(bot.Config{
-		API: api, APIURL: cfg.slackAPIURL, HTTPClient: hc, Handler: h, Logger: log,
+		API: api, APIURL: cfg.slackAPIURL, HTTPClient: hc, Handler: h, Logger: log, Deliveries: deliveries,
 		Sweep: func() { h.Sweep(); mc.Sweep() },
 	})
 	if cfg.policy.AllowsNobody() {

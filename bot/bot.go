@@ -40,6 +40,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger gets operational records; discarded when nil.
 	Logger *slog.Logger
+	// Deliveries, when set, tells an envelope's first delivery from Slack's
+	// retries of it, which may reach another replica: only the first is
+	// served. Nil serves every delivery.
+	Deliveries Deliveries
 	// Sweep, when set, is called every SweepEvery by Run's loop, to drop
 	// expired cache entries; 1 minute when zero.
 	Sweep      func()
@@ -54,6 +58,36 @@ type Bot struct {
 	log     *slog.Logger
 	handler *handlers.EndMeeting
 	wire    *ackWire
+}
+
+// Deliveries remembers the envelopes served (redisstore.Store is one).
+type Deliveries interface {
+	FirstDelivery(ctx context.Context, envelopeID string, ttl time.Duration) (bool, error)
+}
+
+// deliveryMemory is how long an envelope is remembered: Slack retries
+// within seconds of a missed ack.
+const deliveryMemory = 5 * time.Minute
+
+// once returns run guarded by Deliveries: it runs for an envelope's first
+// delivery only. It fails open: when Deliveries cannot answer, run runs,
+// since a second prompt is harmless and a click is guarded by its claim.
+func (b *Bot) once(req *socketmode.Request, run func(ctx context.Context)) func(ctx context.Context) {
+	if b.cfg.Deliveries == nil {
+		return run
+	}
+	return func(ctx context.Context) {
+		first, err := b.cfg.Deliveries.FirstDelivery(ctx, req.EnvelopeID, deliveryMemory)
+		switch {
+		case err != nil:
+			b.log.Warn("slack: cannot tell a retried envelope; serving it", slog.String("envelope_id", req.EnvelopeID), slog.String("error", err.Error()))
+		case !first:
+			b.log.Info("slack: envelope served already; skipping this delivery", slog.String("envelope_id", req.EnvelopeID),
+				slog.Int("retry_attempt", req.RetryAttempt), slog.String("retry_reason", req.RetryReason))
+			return
+		}
+		run(ctx)
+	}
 }
 
 // ErrAuth is matched (errors.Is) by the error Run returns when Slack rejects
@@ -263,7 +297,7 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 	acked := b.wire.mark()
 	b.ack(sm, req.EnvelopeID, nil)
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: sc.ResponseURL, channel: sc.ChannelID, log: b.log}
-	jobs.submit(job{run: func(ctx context.Context) { rest(ctx, out) }, acked: acked, out: out, what: "command", env: req.EnvelopeID, user: sc.UserID})
+	jobs.submit(job{run: b.once(req, func(ctx context.Context) { rest(ctx, out) }), acked: acked, out: out, what: "command", env: req.EnvelopeID, user: sc.UserID})
 }
 
 func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb slack.InteractionCallback, jobs *pool) {
@@ -290,7 +324,7 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	}
 	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, EnterpriseID: enterprise, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
-	j := job{run: func(ctx context.Context) { b.handler.Click(ctx, click, out) }, acked: acked, out: out, what: "click", env: req.EnvelopeID, user: cb.User.ID}
+	j := job{run: b.once(req, func(ctx context.Context) { b.handler.Click(ctx, click, out) }), acked: acked, out: out, what: "click", env: req.EnvelopeID, user: cb.User.ID}
 	if jobs.full() {
 		jobs.turnAway(j) // the prompt is not claimed: the user can click again
 		return

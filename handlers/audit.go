@@ -47,6 +47,7 @@ type record struct {
 	err       error
 	start     time.Time
 	requestID string // Huawei's X-Request-Id
+	claimedBy string // who holds the claim a duplicate click lost to
 }
 
 // decide records a permission decision.
@@ -87,6 +88,9 @@ func (h *EndMeeting) audit(ctx context.Context, r record) {
 	if r.reason != "" {
 		attrs = append(attrs, slog.String("reason", r.reason))
 	}
+	if r.claimedBy != "" {
+		attrs = append(attrs, slog.String("claimed_by", r.claimedBy))
+	}
 	if r.requestID == "" {
 		r.requestID = meeting.RequestID(r.err)
 	}
@@ -116,8 +120,9 @@ const (
 	ClassCredentials   = "credentials"
 	ClassThrottled     = "throttled"
 	ClassUnavailable   = "unavailable"
-	ClassCanceled      = "canceled" // the work was cut short (shutdown, a deadline)
-	ClassInternal      = "internal" // anything else
+	ClassCanceled      = "canceled"          // the work was cut short (shutdown, a deadline)
+	ClassClaim         = "claim_unavailable" // the shared claims could not be asked
+	ClassInternal      = "internal"          // anything else
 )
 
 // errorClasses maps each sentinel to its class, in the order ErrorClass
@@ -128,6 +133,7 @@ var errorClasses = []struct {
 }{
 	{errSlackLookup, ClassSlackLookup},
 	{errBadTicket, ClassInvalidButton},
+	{errClaim, ClassClaim},
 	{meeting.ErrInvalidID, ClassInvalidID},
 	{meeting.ErrNotFound, ClassNotFound},
 	{meeting.ErrAlreadyEnded, ClassAlreadyEnded},
@@ -160,7 +166,7 @@ func ErrorClass(err error) string {
 // needs no operator.
 func systemFailure(err error) bool {
 	switch ErrorClass(err) {
-	case ClassCredentials, ClassThrottled, ClassUnavailable, ClassInternal:
+	case ClassCredentials, ClassThrottled, ClassUnavailable, ClassInternal, ClassClaim:
 		return true
 	}
 	return false

@@ -1,9 +1,21 @@
 package handlers
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// Claims records which prompts have been answered (by the nonce of their
+// ticket), so that of several clicks on one prompt, on any replica, one
+// acts. Package main gives the handlers Redis's when replicas share it.
+type Claims interface {
+	// Claim claims nonce for the click envelope until the given time. won
+	// says this call made the claim; otherwise holder says who holds it,
+	// if known. An error means nothing is known, and the click must not
+	// act as if it had won.
+	Claim(ctx context.Context, nonce, envelope string, until time.Time) (won bool, holder string, err error)
+}
 
 // claims remembers the prompts already answered (by nonce), each until its
 // prompt can no longer be clicked, so that of two clicks on one prompt only
@@ -16,13 +28,22 @@ import (
 // peak for the life of the process. sweep rebuilds the map once it has
 // shrunk to a quarter of its peak.
 type claims struct {
+	now  func() time.Time
 	mu   sync.Mutex
 	m    map[string]time.Time // nonce → when the claim expires
 	peak int                  // the most entries m has held since it was made
 }
 
-func newClaims() *claims {
-	return &claims{m: map[string]time.Time{}}
+func newClaims(now func() time.Time) *claims {
+	return &claims{now: now, m: map[string]time.Time{}}
+}
+
+// Claim claims nonce in this process's memory; it never fails.
+func (c *claims) Claim(_ context.Context, nonce, envelope string, until time.Time) (bool, string, error) {
+	if c.add(nonce, c.now(), until) {
+		return true, envelope, nil
+	}
+	return false, "", nil
 }
 
 // add claims nonce at now until until. It is atomic: of two calls racing,

@@ -11,7 +11,7 @@ import (
 func TestClaimsOnceUntilExpiry(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	until := t0.Add(time.Minute)
-	c := newClaims()
+	c := newClaims(time.Now)
 	if !c.add("n1", t0, until) {
 		t.Fatal("first claim refused")
 	}
@@ -34,7 +34,7 @@ func TestClaimsOnceUntilExpiry(t *testing.T) {
 // is still accepted.
 func TestClaimsWallClock(t *testing.T) {
 	now := time.Now()
-	c := newClaims()
+	c := newClaims(time.Now)
 	if !c.add("n", now, now.Add(time.Minute)) {
 		t.Fatal("first claim refused")
 	}
@@ -44,7 +44,7 @@ func TestClaimsWallClock(t *testing.T) {
 }
 
 func TestClaimsRace(t *testing.T) {
-	c := newClaims()
+	c := newClaims(time.Now)
 	now := time.Now()
 	var wins sync.WaitGroup
 	won := make(chan struct{}, 50)
@@ -65,7 +65,7 @@ func TestClaimsRace(t *testing.T) {
 // and rebuilds the map once a burst is over (a Go map never shrinks).
 func TestClaimsSweep(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	c := newClaims()
+	c := newClaims(time.Now)
 	for i := range 1000 {
 		c.add(fmt.Sprint("burst", i), t0, t0.Add(time.Minute))
 	}

@@ -25,6 +25,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Claims records the prompts answered; one process's memory when nil,
+	// which serves a single replica only.
+	Claims Claims
 	// ButtonKey signs the button values, so that a click is served only for
 	// a value the bot wrote. Every replica that may serve a click needs the
 	// same key, of at least MinButtonKey bytes. When empty, a random key
@@ -46,7 +49,7 @@ type EndMeeting struct {
 	timeout  time.Duration
 	log      *slog.Logger
 	now      func() time.Time
-	claims   *claims // prompts already answered
+	claims   Claims // prompts already answered
 	sign     signer
 }
 
@@ -73,14 +76,19 @@ func New(cfg Config) *EndMeeting {
 	// A claim must outlive the prompt it guards; after that the expiry
 	// check refuses the click anyway. No janitor goroutine: Sweep, called
 	// by the transport's loop, drops what expired.
-	h.claims = newClaims()
+	h.claims = cfg.Claims
+	if h.claims == nil {
+		h.claims = newClaims(h.now)
+	}
 	return h
 }
 
 // Sweep drops the expired claims and permission look-ups. The transport
 // calls it now and then; without it they stay in memory, though unused.
 func (h *EndMeeting) Sweep() {
-	h.claims.sweep(h.now())
+	if c, ok := h.claims.(*claims); ok {
+		c.sweep(h.now())
+	}
 	h.auth.sweep()
 }
 
@@ -292,9 +300,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	}
 	defer func() { h.audit(ctx, rec) }()
 	if c.ActionID == ActionCancel {
-		if !h.claim(t) {
-			rec.decision, rec.outcome = DecisionDuplicate, OutcomeNone
-			h.reply(ctx, out, Reply{Text: msgDuplicate(t.Meeting)})
+		if !h.claim(ctx, t, c.EnvelopeID, &rec, out) {
 			return
 		}
 		rec.decision, rec.outcome = DecisionCancelled, OutcomeNone
@@ -307,9 +313,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		h.reply(ctx, out, Reply{Text: msgDenied(d, rec.ref), Replace: true})
 		return
 	}
-	if !h.claim(t) {
-		rec.decision, rec.outcome = DecisionDuplicate, OutcomeNone
-		h.reply(ctx, out, Reply{Text: msgDuplicate(t.Meeting)})
+	if !h.claim(ctx, t, c.EnvelopeID, &rec, out) {
 		return
 	}
 	// "Ending…" goes out while the stop runs, not before it: the meeting
@@ -343,12 +347,31 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	h.reply(wctx, out, Reply{Text: msgAnnounce(c.UserID, t.Meeting, t.Subject), Public: true})
 }
 
-// claim marks the prompt answered. It is atomic: of two clicks racing, one
-// wins. The claim lasts while the ticket's age check can still pass it
-// (Click accepts a ticket up to h.timeout old), and a minute more.
-func (h *EndMeeting) claim(t ticket) bool {
-	return h.claims.add(t.Nonce, h.now(), t.issued().Add(h.timeout+time.Minute))
+// claim marks the prompt answered for the click envelope, and reports
+// whether this click may act. It is atomic, across replicas when the claims
+// are shared: of two clicks racing, one wins; the other is told that the
+// prompt is answered, in a new message that leaves the winner's result in
+// place. A claim that cannot be made (the shared store is unreachable)
+// fails closed: nothing is done, and the clicker is told to try again. The
+// claim lasts while the ticket's age check can still pass it (Click accepts
+// a ticket up to h.timeout old), and a minute more.
+func (h *EndMeeting) claim(ctx context.Context, t ticket, envelope string, rec *record, out Replier) bool {
+	won, holder, err := h.claims.Claim(ctx, t.Nonce, envelope, t.issued().Add(h.timeout+time.Minute))
+	switch {
+	case err != nil:
+		rec.outcome, rec.err = OutcomeFailed, fmt.Errorf("%w: %w", errClaim, err)
+		h.reply(ctx, out, Reply{Text: msgClaimFailed(rec.ref)})
+		return false
+	case !won:
+		rec.decision, rec.outcome, rec.claimedBy = DecisionDuplicate, OutcomeNone, holder
+		h.reply(ctx, out, Reply{Text: msgDuplicate(t.Meeting)})
+		return false
+	}
+	return true
 }
+
+// errClaim marks a claim that could not be made.
+var errClaim = errors.New("the prompt's claim could not be made")
 
 // Busy is the reply for work the transport had to turn away.
 func Busy() Reply { return Reply{Text: msgBusy} }

@@ -96,6 +96,10 @@ func msgDuplicate(id meeting.ID) Text {
 	return textf("This prompt for meeting %s has already been answered.", id)
 }
 
+func msgClaimFailed(ref string) Text {
+	return withRef(textf("I cannot confirm this right now, so nothing was ended. Try again in a moment."), ref)
+}
+
 func msgListHeader(all bool) Text {
 	if all {
 		return textf("Meetings in progress:")
