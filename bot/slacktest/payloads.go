@@ -50,7 +50,8 @@ type slashPayload struct {
 }
 
 // SendSlashCommand pushes a slash_commands envelope with a fresh
-// response_url, waiting for a connection while ctx allows.
+// response_url to the next open connection in turn, waiting for one while
+// ctx allows.
 func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope, error) {
 	if c.TeamID == "" {
 		c.TeamID = s.cfg.TeamID
@@ -179,9 +180,9 @@ type blockActionsPayload struct {
 }
 
 // SendBlockAction pushes an interactive envelope with a block_actions payload
-// for one button click, with a fresh response_url, waiting for a connection
-// while ctx allows. Every call is a new click with its own envelope_id and
-// action_ts, as in Slack.
+// for one button click, with a fresh response_url, to the next open
+// connection in turn, waiting for one while ctx allows. Every call is a new
+// click with its own envelope_id and action_ts, as in Slack.
 func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, error) {
 	if a.TeamID == "" {
 		a.TeamID = s.cfg.TeamID
