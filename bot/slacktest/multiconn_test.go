@@ -1,12 +1,15 @@
 package slacktest_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
 
 	"meetingbot/bot/slacktest"
 )
@@ -65,6 +68,212 @@ func TestEnvelopesAreSpreadOverConnections(t *testing.T) {
 	}
 }
 
+func TestSameEnvelopeToSeveralConnections(t *testing.T) {
+	srv := newServer(t)
+	bots := startBots(t, srv, 3)
+	ctx := timeout(t)
+	click := slacktest.BlockAction{ChannelID: "C1", UserID: "U1", ActionID: "end", Value: "914044873", IsEphemeral: true}
+
+	t.Run("every open connection", func(t *testing.T) {
+		envs, err := srv.SendBlockActionTo(ctx, click)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := conns(envs); !slices.Equal(got, []int{0, 1, 2}) {
+			t.Fatalf("got deliveries on %v, want [0 1 2]", got)
+		}
+		var payloads []json.RawMessage
+		for i, b := range bots {
+			env := envs[i]
+			if env.ID != envs[0].ID || env.ResponseURL != envs[0].ResponseURL || env.RetryAttempt != 0 {
+				t.Errorf("delivery %d: got %+v, want the envelope of delivery 0", i, env)
+			}
+			evt := b.next(t)
+			cb := evt.Data.(slack.InteractionCallback)
+			if evt.Request.EnvelopeID != env.ID || cb.ResponseURL != env.ResponseURL || evt.Request.RetryAttempt != 0 {
+				t.Errorf("bot %d: got envelope %q response_url %q retry %d", i, evt.Request.EnvelopeID, cb.ResponseURL, evt.Request.RetryAttempt)
+			}
+			payloads = append(payloads, evt.Request.Payload)
+			if err := b.client.Ack(*evt.Request); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range payloads {
+			if !bytes.Equal(payloads[i], payloads[0]) {
+				t.Errorf("bot %d got payload %s, bot 0 %s", i, payloads[i], payloads[0])
+			}
+		}
+		acks, err := srv.WaitAcks(ctx, envs[0].ID, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]int, 0, len(acks))
+		for _, a := range acks {
+			got = append(got, a.Conn)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, []int{0, 1, 2}) {
+			t.Errorf("got acks on %v, want one on each of [0 1 2]", got)
+		}
+		if d := srv.DuplicateAcks(); len(d) != 0 {
+			t.Errorf("got duplicates %v: one ack per delivery is none", d)
+		}
+	})
+
+	t.Run("two chosen connections", func(t *testing.T) {
+		envs, err := srv.SendBlockActionTo(ctx, click, 2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := conns(envs); !slices.Equal(got, []int{2, 0}) {
+			t.Fatalf("got deliveries on %v, want [2 0]", got)
+		}
+		for _, i := range []int{0, 2} {
+			if evt := bots[i].next(t); evt.Request.EnvelopeID != envs[0].ID {
+				t.Errorf("bot %d: got %q, want %q", i, evt.Request.EnvelopeID, envs[0].ID)
+			}
+		}
+		// Bot 1 got nothing: its next envelope is the one sent to it alone.
+		only, err := srv.SendSlashCommandTo(ctx, slacktest.SlashCommand{ChannelID: "C1", UserID: "U1"}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if evt := bots[1].next(t); evt.Request.EnvelopeID != only[0].ID {
+			t.Errorf("bot 1: got %q, want %q", evt.Request.EnvelopeID, only[0].ID)
+		}
+	})
+
+	t.Run("a connection not there yet is waited for", func(t *testing.T) {
+		sent := make(chan []slacktest.Envelope, 1)
+		go func() {
+			envs, err := srv.SendSlashCommandTo(ctx, slacktest.SlashCommand{ChannelID: "C1", UserID: "U1", Text: "early"}, 3)
+			if err != nil {
+				t.Error(err)
+			}
+			sent <- envs
+		}()
+		late := startBot(t, srv)
+		if cmd := late.next(t).Data.(slack.SlashCommand); cmd.Text != "early" {
+			t.Errorf("got %q, want early", cmd.Text)
+		}
+		if envs := <-sent; len(envs) != 1 || envs[0].Conn != 3 {
+			t.Errorf("got %+v, want one delivery on connection 3", envs)
+		}
+	})
+}
+
+func TestRedeliverOnAnotherConnection(t *testing.T) {
+	srv := newServer(t)
+	bots := startBots(t, srv, 2)
+	ctx := timeout(t)
+
+	first, err := srv.SendBlockAction(ctx, slacktest.BlockAction{ChannelID: "C1", UserID: "U1", IsEphemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Conn != 0 || first.RetryAttempt != 0 || first.RetryReason != "" {
+		t.Fatalf("got first delivery %+v, want on connection 0, no retry", first)
+	}
+	slow := bots[0].next(t) // bot 0 does not ack in time
+
+	retry, err := srv.Redeliver(ctx, first, 1, "timeout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retry.ID != first.ID || retry.ResponseURL != first.ResponseURL || retry.Conn != 1 ||
+		retry.RetryAttempt != 1 || retry.RetryReason != "timeout" {
+		t.Errorf("got retry %+v, want the envelope again on 1, attempt 1, reason timeout", retry)
+	}
+	evt := bots[1].next(t)
+	if evt.Request.EnvelopeID != first.ID || evt.Request.RetryAttempt != 1 || evt.Request.RetryReason != "timeout" {
+		t.Errorf("bot 1 got envelope %q retry %d %q, want %q 1 timeout",
+			evt.Request.EnvelopeID, evt.Request.RetryAttempt, evt.Request.RetryReason, first.ID)
+	}
+	if !bytes.Equal(evt.Request.Payload, slow.Request.Payload) {
+		t.Errorf("got retried payload %s, want %s", evt.Request.Payload, slow.Request.Payload)
+	}
+	if err := bots[1].client.Ack(*evt.Request); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := srv.WaitAck(ctx, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.Conn != 1 || ack.SentAt != retry.SentAt {
+		t.Errorf("got ack on %d sent %v, want on 1 sent %v (the retry)", ack.Conn, ack.SentAt, retry.SentAt)
+	}
+	// Bot 0 acks at last: that ack answers the delivery on its connection.
+	if err := bots[0].client.Ack(*slow.Request); err != nil {
+		t.Fatal(err)
+	}
+	acks, err := srv.WaitAcks(ctx, first.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if late := acks[1]; late.Conn != 0 || late.SentAt != first.SentAt {
+		t.Errorf("got late ack on %d sent %v, want on 0 sent %v (the first delivery)", late.Conn, late.SentAt, first.SentAt)
+	}
+
+	again, err := srv.Redeliver(ctx, first, 0, "timeout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RetryAttempt != 2 || again.Conn != 0 {
+		t.Errorf("got %+v, want attempt 2 on connection 0", again)
+	}
+	third := bots[0].next(t)
+	if third.Request.RetryAttempt != 2 {
+		t.Errorf("got retry_attempt %d, want 2", third.Request.RetryAttempt)
+	}
+
+	// Three acks for three deliveries are no duplicate.
+	if err := bots[0].client.Ack(*third.Request); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitAcks(ctx, first.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	if d := srv.DuplicateAcks(); len(d) != 0 {
+		t.Errorf("got duplicates %v, want none", d)
+	}
+
+	if _, err := srv.Redeliver(ctx, slacktest.Envelope{ID: "never-sent"}, 0, "timeout"); err == nil {
+		t.Error("Redeliver of an unknown envelope succeeded")
+	}
+}
+
+func TestDuplicateAckAcrossConnections(t *testing.T) {
+	srv := newServer(t)
+	bots := startBots(t, srv, 2)
+	ctx := timeout(t)
+	envs, err := srv.SendBlockActionTo(ctx, slacktest.BlockAction{ChannelID: "C1", UserID: "U1", IsEphemeral: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := bots[0].next(t)
+	// Both replicas ack the one delivery, say after sharing it.
+	for _, b := range bots {
+		if err := b.client.Ack(*evt.Request); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acks, err := srv.WaitAcks(ctx, envs[0].ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []int{acks[0].Conn, acks[1].Conn}
+	slices.Sort(got)
+	if !slices.Equal(got, []int{0, 1}) {
+		t.Errorf("got acks on %v, want [0 1]", got)
+	}
+	if acks[0].SentAt != envs[0].SentAt || acks[1].SentAt != envs[0].SentAt {
+		t.Errorf("got sent %v and %v, want %v: the only delivery", acks[0].SentAt, acks[1].SentAt, envs[0].SentAt)
+	}
+	if d := srv.DuplicateAcks(); !slices.Equal(d, []string{envs[0].ID}) {
+		t.Errorf("got duplicates %v, want [%s]", d, envs[0].ID)
+	}
+}
+
 func TestDisconnectAndDropOneConnection(t *testing.T) {
 	srv := newServer(t)
 	bots := startBots(t, srv, 2)
@@ -111,6 +320,20 @@ func TestDisconnectAndDropOneConnection(t *testing.T) {
 		}
 		if err := srv.DisconnectConn(0, "warning"); !errors.Is(err, slacktest.ErrNotOpen) {
 			t.Errorf("DisconnectConn: got %v, want ErrNotOpen", err)
+		}
+		if _, err := srv.SendBlockActionTo(ctx, slacktest.BlockAction{ChannelID: "C1", UserID: "U1"}, 2, 0); !errors.Is(err, slacktest.ErrNotOpen) {
+			t.Errorf("SendBlockActionTo: got %v, want ErrNotOpen", err)
+		}
+		// An explicit send leaves the turn of spread envelopes alone.
+		envs, err := srv.SendSlashCommandTo(ctx, slacktest.SlashCommand{ChannelID: "C1", UserID: "U1"}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bots[0].next(t)
+		for _, n := range []int{0, -1} {
+			if _, err := srv.Redeliver(ctx, envs[0], n, "timeout"); !errors.Is(err, slacktest.ErrNotOpen) {
+				t.Errorf("Redeliver to %d: got %v, want ErrNotOpen", n, err)
+			}
 		}
 	})
 
@@ -210,4 +433,55 @@ func TestTenConnectionsAtMost(t *testing.T) {
 	if err := srv.WaitConnects(ctx, 11); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestRetryFieldsOnTheWire(t *testing.T) {
+	srv := newServer(t)
+	conn, _ := dialRaw(t, srv)
+	readFrame(t, conn) // hello
+	ctx := timeout(t)
+
+	cmd, err := srv.SendSlashCommand(ctx, slacktest.SlashCommand{ChannelID: "C1", UserID: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry, err := srv.Redeliver(ctx, cmd, 0, "timeout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	event, err := srv.SendEnvelope(ctx, "events_api", map[string]any{"type": "event_callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		env   slacktest.Envelope
+		check func(map[string]any) bool
+	}{
+		{"slash command, first delivery", cmd, func(f map[string]any) bool {
+			_, attempt := f["retry_attempt"]
+			_, reason := f["retry_reason"]
+			return !attempt && !reason
+		}},
+		{"slash command, retried", retry, func(f map[string]any) bool {
+			return f["retry_attempt"] == float64(1) && f["retry_reason"] == "timeout"
+		}},
+		{"events_api, first delivery", event, func(f map[string]any) bool {
+			return f["retry_attempt"] == float64(0) && f["retry_reason"] == ""
+		}},
+	} {
+		f := readFrame(t, conn)
+		if f["envelope_id"] != tt.env.ID || !tt.check(f) {
+			t.Errorf("%s: got %v", tt.name, f)
+		}
+	}
+}
+
+// conns returns the connection of each delivery.
+func conns(envs []slacktest.Envelope) []int {
+	ns := make([]int, 0, len(envs))
+	for _, e := range envs {
+		ns = append(ns, e.Conn)
+	}
+	return ns
 }

@@ -22,9 +22,13 @@
 //
 // SendSlashCommand, SendBlockAction and SendEnvelope give each envelope to
 // one open connection, in turn by number (a round-robin), as Slack hands
-// each envelope to one connection of its choice. An ack may come on any
-// connection; DuplicateAcks reports envelopes acked more times than
-// delivered.
+// each envelope to one connection of its choice. The ...To variants
+// deliver one envelope (same envelope_id, payload and response_url) to the
+// connections a test names, or to every open one, as when one click
+// reaches two replicas. Redeliver sends an envelope again on a chosen
+// connection with retry_attempt 1, 2, … and a retry_reason, as Slack does
+// when it saw no ack in time. An ack may come on any connection;
+// DuplicateAcks reports envelopes acked more times than delivered.
 // Disconnect and DropConnection act on all connections,
 // DisconnectConn and DropConn on one, as when one replica's network fails.
 package slacktest

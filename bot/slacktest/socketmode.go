@@ -342,23 +342,36 @@ func (s *Server) Connections() int {
 
 // WaitAck blocks until the envelope has been acked and returns its first ack.
 func (s *Server) WaitAck(ctx context.Context, envelopeID string) (Ack, error) {
-	var ack Ack
+	acks, err := s.WaitAcks(ctx, envelopeID, 1)
+	if err != nil {
+		return Ack{}, err
+	}
+	return acks[0], nil
+}
+
+// WaitAcks blocks until the envelope has been acked at least n times (on
+// any connections) and returns its acks in order of arrival.
+func (s *Server) WaitAcks(ctx context.Context, envelopeID string, n int) ([]Ack, error) {
 	s.mu.Lock()
 	_, known := s.envelopes[envelopeID]
 	s.mu.Unlock()
 	if !known {
-		return Ack{}, fmt.Errorf("slacktest: envelope %q was never sent", envelopeID)
+		return nil, fmt.Errorf("slacktest: envelope %q was never sent", envelopeID)
 	}
-	err := s.waitFor(ctx, "the ack of envelope "+envelopeID, func() bool {
+	var acks []Ack
+	err := s.waitFor(ctx, "the acks of envelope "+envelopeID, func() bool {
+		acks = acks[:0]
 		for _, a := range s.acks {
 			if a.EnvelopeID == envelopeID {
-				ack = a
-				return true
+				acks = append(acks, a)
 			}
 		}
-		return false
+		return len(acks) >= n
 	})
-	return ack, err
+	if err != nil {
+		return nil, err
+	}
+	return acks, nil
 }
 
 // Acks returns every ack received for envelopes this server sent, in order
@@ -372,7 +385,8 @@ func (s *Server) Acks() []Ack {
 // DuplicateAcks returns the IDs of envelopes acked more times than they
 // were delivered, counting every connection, each ID once: a bug in the
 // bot. An envelope sent once and acked twice is one, whichever connections
-// the acks came on.
+// the acks came on; an envelope delivered on two connections (SendTo,
+// Redeliver) and acked once on each is not.
 func (s *Server) DuplicateAcks() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
