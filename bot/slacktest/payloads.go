@@ -50,8 +50,24 @@ type slashPayload struct {
 }
 
 // SendSlashCommand pushes a slash_commands envelope with a fresh
-// response_url, waiting for a connection while ctx allows.
+// response_url to the next open connection in turn, waiting for one while
+// ctx allows.
 func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope, error) {
+	responseURL, payload := s.slashCommand(c)
+	return s.sendEnvelope(ctx, "slash_commands", responseURL, payload)
+}
+
+// SendSlashCommandTo pushes one slash_commands envelope, as
+// SendSlashCommand builds it, to the connections numbered conns, or to
+// every open connection when conns is empty, as SendEnvelopeTo does: the
+// same envelope_id, payload and response_url on each.
+func (s *Server) SendSlashCommandTo(ctx context.Context, c SlashCommand, conns ...int) ([]Envelope, error) {
+	responseURL, payload := s.slashCommand(c)
+	return s.sendEnvelopeTo(ctx, "slash_commands", responseURL, payload, conns)
+}
+
+// slashCommand returns a fresh response_url and the payload for c.
+func (s *Server) slashCommand(c SlashCommand) (string, slashPayload) {
 	if c.TeamID == "" {
 		c.TeamID = s.cfg.TeamID
 		if c.EnterpriseID == "" {
@@ -65,7 +81,7 @@ func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope
 		c.ChannelName = "directmessage"
 	}
 	responseURL := s.newResponseURL("commands", c.TeamID)
-	return s.sendEnvelope(ctx, "slash_commands", responseURL, slashPayload{
+	return responseURL, slashPayload{
 		Token:               verificationToken,
 		TeamID:              c.TeamID,
 		TeamDomain:          s.cfg.TeamDomain,
@@ -81,7 +97,7 @@ func (s *Server) SendSlashCommand(ctx context.Context, c SlashCommand) (Envelope
 		IsEnterpriseInstall: strconv.FormatBool(s.cfg.EnterpriseInstall),
 		ResponseURL:         responseURL,
 		TriggerID:           newTriggerID(),
-	})
+	}
 }
 
 // BlockAction is a click on a Block Kit button to push to the bot.
@@ -179,10 +195,25 @@ type blockActionsPayload struct {
 }
 
 // SendBlockAction pushes an interactive envelope with a block_actions payload
-// for one button click, with a fresh response_url, waiting for a connection
-// while ctx allows. Every call is a new click with its own envelope_id and
-// action_ts, as in Slack.
+// for one button click, with a fresh response_url, to the next open
+// connection in turn, waiting for one while ctx allows. Every call is a new
+// click with its own envelope_id and action_ts, as in Slack.
 func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, error) {
+	responseURL, payload := s.blockAction(a)
+	return s.sendEnvelope(ctx, "interactive", responseURL, payload)
+}
+
+// SendBlockActionTo pushes one click, as SendBlockAction builds it, to the
+// connections numbered conns, or to every open connection when conns is
+// empty, as SendEnvelopeTo does: the same envelope_id, payload and
+// response_url on each, as when one click reaches two replicas.
+func (s *Server) SendBlockActionTo(ctx context.Context, a BlockAction, conns ...int) ([]Envelope, error) {
+	responseURL, payload := s.blockAction(a)
+	return s.sendEnvelopeTo(ctx, "interactive", responseURL, payload, conns)
+}
+
+// blockAction returns a fresh response_url and the payload for a.
+func (s *Server) blockAction(a BlockAction) (string, blockActionsPayload) {
 	if a.TeamID == "" {
 		a.TeamID = s.cfg.TeamID
 		if a.EnterpriseID == "" {
@@ -220,7 +251,7 @@ func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, 
 	s.mu.Unlock()
 
 	responseURL := s.newResponseURL("actions", a.TeamID)
-	return s.sendEnvelope(ctx, "interactive", responseURL, blockActionsPayload{
+	return responseURL, blockActionsPayload{
 		Type:     "block_actions",
 		User:     actionUser{ID: a.UserID, Username: a.UserName, Name: a.UserName, TeamID: a.TeamID},
 		APIAppID: s.cfg.AppID,
@@ -247,7 +278,7 @@ func (s *Server) SendBlockAction(ctx context.Context, a BlockAction) (Envelope, 
 			Value:    a.Value,
 			ActionTS: slackTS(now),
 		}},
-	})
+	}
 }
 
 // messageObjectLocked returns the message object for ts: the one posted with

@@ -9,6 +9,28 @@
 // channel and Block Kit limits are enforced. Tests drive it from the Slack
 // side (SendSlashCommand, SendBlockAction, Disconnect, FailNext, ...) and
 // inspect what the bot did (Acks, Messages, ResponsePosts, Calls, ...).
+//
+// # Several connections
+//
+// As in Slack, an app holds up to 10 Socket Mode connections at once, one
+// per replica of the bot; an eleventh gets {"type":"disconnect",
+// "reason":"too_many_websockets"} instead of hello and is closed. Each
+// connection has a number, 0, 1, 2, … in order of acceptance (Connects is
+// the next one), that Envelope.Conn and Ack.Conn report and that tests use
+// to pick one. A connection is open, and takes envelopes, from its hello
+// until it closes or is sent a disconnect (Connections, WaitOpen).
+//
+// SendSlashCommand, SendBlockAction and SendEnvelope give each envelope to
+// one open connection, in turn by number (a round-robin), as Slack hands
+// each envelope to one connection of its choice. The ...To variants
+// deliver one envelope (same envelope_id, payload and response_url) to the
+// connections a test names, or to every open one, as when one click
+// reaches two replicas. Redeliver sends an envelope again on a chosen
+// connection with retry_attempt 1, 2, … and a retry_reason, as Slack does
+// when it saw no ack in time. An ack may come on any connection;
+// DuplicateAcks reports envelopes acked more times than delivered.
+// Disconnect and DropConnection act on all connections,
+// DisconnectConn and DropConn on one, as when one replica's network fails.
 package slacktest
 
 import (
@@ -102,9 +124,10 @@ type Server struct {
 
 	// Socket Mode.
 	tickets     map[string]bool
-	conns       map[*wsConn]struct{}
-	current     *wsConn
-	connects    int
+	conns       map[*wsConn]struct{} // every open WebSocket, refused ones too
+	byNum       map[int]*wsConn      // open connections by number, refused ones not
+	connects    int                  // connections numbered so far
+	lastSpread  int                  // number of the connection the last spread envelope went to
 	envelopes   map[string]*envelopeState
 	acks        []Ack
 	duplicates  []string
@@ -140,6 +163,8 @@ func NewServer(cfg Config) *Server {
 		closing:    make(chan struct{}),
 		tickets:    map[string]bool{},
 		conns:      map[*wsConn]struct{}{},
+		byNum:      map[int]*wsConn{},
+		lastSpread: -1,
 		envelopes:  map[string]*envelopeState{},
 		responses:  map[string]*responseURL{},
 		users:      map[string]User{},
@@ -192,7 +217,6 @@ func (s *Server) Close() {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
-	s.current = nil
 	s.bump()
 	s.mu.Unlock()
 

@@ -2,8 +2,10 @@ package slacktest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -24,19 +26,17 @@ const (
 	writeTimeout = 5 * time.Second
 	// debugHost is the Slack host name reported in hello and disconnect.
 	debugHost = "applink-1"
+	// maxConnections is how many Socket Mode connections Slack lets one app
+	// hold at once.
+	maxConnections = 10
+	// reasonTooManyWebsockets is the disconnect reason Slack sends on a
+	// connection beyond maxConnections.
+	reasonTooManyWebsockets = "too_many_websockets"
 )
 
-// Envelope describes an envelope pushed to the bot over Socket Mode.
-type Envelope struct {
-	// ID is the envelope_id the bot must ack.
-	ID string
-	// ResponseURL is the payload's response_url ("" for SendEnvelope).
-	ResponseURL string
-	// SentAt is when the envelope was written to the WebSocket.
-	SentAt time.Time
-	// Type is the envelope type: "slash_commands", "interactive", ….
-	Type string
-}
+// ErrNotOpen is returned when a test names a Socket Mode connection that
+// is not open: it has been closed, or its number was never handed out.
+var ErrNotOpen = errors.New("slacktest: connection not open")
 
 // Ack is an acknowledgement received for an envelope this server sent.
 type Ack struct {
@@ -44,8 +44,13 @@ type Ack struct {
 	EnvelopeID string
 	// Payload is the ack's payload, nil for an empty ack.
 	Payload json.RawMessage
-	// SentAt is when the envelope was sent (zero for unknown envelopes);
-	// Slack shows the user an error when AckedAt-SentAt exceeds 3 s.
+	// Conn is the number of the connection the ack came on; it may differ
+	// from the one the envelope went to, as slack-go sends a queued ack on
+	// its next connection.
+	Conn int
+	// SentAt is when the envelope was sent (zero for unknown envelopes):
+	// its latest delivery on Conn, or its latest delivery when Conn had
+	// none. Slack shows the user an error when AckedAt-SentAt exceeds 3 s.
 	SentAt time.Time
 	// AckedAt is when the ack arrived.
 	AckedAt time.Time
@@ -60,22 +65,25 @@ type InvalidAck struct {
 	Raw []byte
 	// Reason says why it was dropped.
 	Reason string
+	// Conn is the number of the connection it came on.
+	Conn int
 	// At is when it arrived.
 	At time.Time
 }
 
-type envelopeState struct {
-	typ    string
-	sentAt time.Time
-	acks   int
-}
-
 // wsConn is one Socket Mode WebSocket connection.
 type wsConn struct {
-	ws        *websocket.Conn
+	ws *websocket.Conn
+	// n is the connection's number: 0, 1, 2, … in order of acceptance;
+	// -1 for a connection refused beyond maxConnections.
+	n         int
 	writeMu   sync.Mutex // gorilla allows one writer at a time
 	done      chan struct{}
 	closeOnce sync.Once
+
+	// Guarded by Server.mu.
+	ready bool // hello has been sent
+	told  bool // disconnect has been sent: no more envelopes by default
 }
 
 // close closes the connection abruptly, without a close frame.
@@ -95,6 +103,10 @@ func (c *wsConn) writeText(b []byte) error {
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
+// live reports whether envelopes go to c by default. The caller holds
+// Server.mu.
+func (c *wsConn) live() bool { return c.ready && !c.told }
+
 // newTicket returns a single-use WebSocket URL, as apps.connections.open does.
 func (s *Server) newTicket() string {
 	ticket := randomHex(16)
@@ -102,6 +114,16 @@ func (s *Server) newTicket() string {
 	s.tickets[ticket] = true
 	s.mu.Unlock()
 	return "ws" + s.base[len("http"):] + "/link/?ticket=" + ticket
+}
+
+// disconnectFrame is the frame Slack sends before it closes a connection.
+func disconnectFrame(reason string) []byte {
+	msg, _ := json.Marshal(map[string]any{
+		"type":       "disconnect",
+		"reason":     reason,
+		"debug_info": map[string]string{"host": debugHost},
+	})
+	return msg
 }
 
 // handleLink upgrades /link/?ticket=… to a Socket Mode connection and serves
@@ -121,7 +143,7 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 		return // Upgrade has answered with an HTTP error
 	}
 	ws.SetReadLimit(maxFrameSize)
-	c := &wsConn{ws: ws, done: make(chan struct{})}
+	c := &wsConn{ws: ws, n: -1, done: make(chan struct{})}
 
 	s.mu.Lock()
 	if s.closed {
@@ -129,12 +151,29 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 		c.close()
 		return
 	}
+	open := len(s.byNum) + 1 // num_connections counts the new one
+	refused := open > maxConnections
+	if !refused {
+		c.n = s.connects
+		s.connects++
+		s.byNum[c.n] = c
+		s.wg.Add(1) // the pinger
+	}
 	s.conns[c] = struct{}{}
-	open := len(s.conns)
-	s.wg.Add(2) // this handler and the pinger
+	s.wg.Add(1) // this handler
+	s.bump()
 	s.mu.Unlock()
 	defer s.wg.Done()
 	defer s.forget(c)
+
+	if refused {
+		// Slack answers an app's eleventh connection with this instead of
+		// hello; the fake then closes it, as it is of no use.
+		_ = c.writeText(disconnectFrame(reasonTooManyWebsockets))
+		_ = c.ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(writeTimeout))
+		return
+	}
 
 	hello, _ := json.Marshal(map[string]any{
 		"type":            "hello",
@@ -149,11 +188,8 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	go s.ping(c)
 
 	s.mu.Lock()
-	if !s.closed {
-		s.current = c
-		s.connects++
-		s.bump()
-	}
+	c.ready = true
+	s.bump()
 	s.mu.Unlock()
 
 	for {
@@ -161,7 +197,7 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		s.receive(mt, data, time.Now())
+		s.receive(c, mt, data, time.Now())
 	}
 }
 
@@ -189,18 +225,31 @@ func (s *Server) forget(c *wsConn) {
 	c.close()
 	s.mu.Lock()
 	delete(s.conns, c)
-	if s.current == c {
-		s.current = nil
+	if c.n >= 0 && s.byNum[c.n] == c {
+		delete(s.byNum, c.n)
 	}
 	s.bump()
 	s.mu.Unlock()
 }
 
-// receive records one frame from the bot.
-func (s *Server) receive(mt int, data []byte, at time.Time) {
+// liveLocked returns the connections that take envelopes by default, in
+// order of number. The caller holds s.mu.
+func (s *Server) liveLocked() []*wsConn {
+	var live []*wsConn
+	for _, c := range s.byNum {
+		if c.live() {
+			live = append(live, c)
+		}
+	}
+	slices.SortFunc(live, func(a, b *wsConn) int { return cmp.Compare(a.n, b.n) })
+	return live
+}
+
+// receive records one frame from the bot, received on c.
+func (s *Server) receive(c *wsConn, mt int, data []byte, at time.Time) {
 	invalid := func(reason string) {
 		s.mu.Lock()
-		s.invalidAcks = append(s.invalidAcks, InvalidAck{Raw: data, Reason: reason, At: at})
+		s.invalidAcks = append(s.invalidAcks, InvalidAck{Raw: data, Reason: reason, Conn: c.n, At: at})
 		s.bump()
 		s.mu.Unlock()
 	}
@@ -224,7 +273,7 @@ func (s *Server) receive(mt int, data []byte, at time.Time) {
 		invalid("no envelope_id")
 		return
 	}
-	ack := Ack{EnvelopeID: msg.EnvelopeID, AckedAt: at}
+	ack := Ack{EnvelopeID: msg.EnvelopeID, Conn: c.n, AckedAt: at}
 	if p := bytes.TrimSpace(msg.Payload); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
 		ack.Payload = p
 	}
@@ -237,12 +286,15 @@ func (s *Server) receive(mt int, data []byte, at time.Time) {
 		s.unknownAcks = append(s.unknownAcks, ack)
 		return
 	}
-	ack.SentAt = env.sentAt
+	if d := env.ackedDelivery(c.n); d != nil {
+		ack.SentAt = d.sentAt
+	}
 	if env.typ == "slash_commands" && ack.Payload != nil {
 		ack.Problem = checkSlashAckPayload(ack.Payload)
 	}
 	env.acks++
-	if env.acks == 2 {
+	if env.acks > len(env.deliveries) && !env.duplicate {
+		env.duplicate = true
 		s.duplicates = append(s.duplicates, msg.EnvelopeID)
 	}
 	s.acks = append(s.acks, ack)
@@ -250,107 +302,76 @@ func (s *Server) receive(mt int, data []byte, at time.Time) {
 
 // WaitConnected blocks until a client is connected and has been sent hello.
 func (s *Server) WaitConnected(ctx context.Context) error {
-	return s.waitFor(ctx, "a Socket Mode connection", func() bool { return s.current != nil })
+	return s.waitFor(ctx, "a Socket Mode connection", func() bool { return len(s.liveLocked()) > 0 })
 }
 
 // WaitConnects blocks until at least n WebSocket connections have been
-// accepted and the latest is current, for example after Disconnect.
+// accepted and the latest is open and takes envelopes, for example after
+// Disconnect.
 func (s *Server) WaitConnects(ctx context.Context, n int) error {
 	return s.waitFor(ctx, fmt.Sprintf("%d Socket Mode connections", n), func() bool {
-		return s.connects >= n && s.current != nil
+		latest := s.byNum[s.connects-1]
+		return s.connects >= n && latest != nil && latest.live()
 	})
 }
 
-// Connects returns how many WebSocket connections have been accepted so far.
+// Connects returns how many WebSocket connections have been accepted so
+// far, refused ones (beyond 10 at once) excepted. It is also the number the
+// next connection will get.
 func (s *Server) Connects() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.connects
 }
 
-// envelopeFrame is an envelope as Slack writes it.
-type envelopeFrame struct {
-	EnvelopeID             string `json:"envelope_id"`
-	Type                   string `json:"type"`
-	AcceptsResponsePayload bool   `json:"accepts_response_payload"`
-	Payload                any    `json:"payload"`
-}
-
-// SendEnvelope pushes an envelope of type typ with payload (marshalled with
-// encoding/json; a json.RawMessage goes as is) to the current connection,
-// waiting for one while ctx allows. accepts_response_payload is true except
-// for "events_api".
-func (s *Server) SendEnvelope(ctx context.Context, typ string, payload any) (Envelope, error) {
-	return s.sendEnvelope(ctx, typ, "", payload)
-}
-
-func (s *Server) sendEnvelope(ctx context.Context, typ, responseURL string, payload any) (Envelope, error) {
-	id := newEnvelopeID()
-	frame, err := json.Marshal(envelopeFrame{
-		EnvelopeID:             id,
-		Type:                   typ,
-		AcceptsResponsePayload: typ != "events_api",
-		Payload:                payload,
+// WaitOpen blocks until at least n connections are open at once and take
+// envelopes (hello sent, no disconnect sent).
+func (s *Server) WaitOpen(ctx context.Context, n int) error {
+	return s.waitFor(ctx, fmt.Sprintf("%d open Socket Mode connections", n), func() bool {
+		return len(s.liveLocked()) >= n
 	})
-	if err != nil {
-		return Envelope{}, fmt.Errorf("slacktest: marshal %s payload: %w", typ, err)
-	}
-	env := &envelopeState{typ: typ}
-	var sentAt time.Time
-	err = s.write(ctx, "sending a "+typ+" envelope", frame, func() {
-		// Registered before the write, so that a fast ack finds it.
-		sentAt = time.Now()
-		env.sentAt = sentAt
-		s.envelopes[id] = env
-	})
-	if err != nil {
-		return Envelope{}, err
-	}
-	return Envelope{ID: id, ResponseURL: responseURL, SentAt: sentAt, Type: typ}, nil
 }
 
-// write writes frame to the current connection, waiting for one while ctx
-// allows. before, if not nil, runs with s.mu held just before each attempt.
-// A connection that fails the write is dropped and the next one is tried.
-func (s *Server) write(ctx context.Context, what string, frame []byte, before func()) error {
-	for {
-		var c *wsConn
-		if err := s.waitFor(ctx, "a Socket Mode connection ("+what+")", func() bool {
-			c = s.current
-			if c != nil && before != nil {
-				before()
-			}
-			return c != nil
-		}); err != nil {
-			return err
-		}
-		if err := c.writeText(frame); err != nil {
-			s.forget(c)
-			continue
-		}
-		return nil
-	}
+// Connections returns how many connections are open now and take
+// envelopes (hello sent, no disconnect sent).
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.liveLocked())
 }
 
 // WaitAck blocks until the envelope has been acked and returns its first ack.
 func (s *Server) WaitAck(ctx context.Context, envelopeID string) (Ack, error) {
-	var ack Ack
+	acks, err := s.WaitAcks(ctx, envelopeID, 1)
+	if err != nil {
+		return Ack{}, err
+	}
+	return acks[0], nil
+}
+
+// WaitAcks blocks until the envelope has been acked at least n times (on
+// any connections) and returns its acks in order of arrival.
+func (s *Server) WaitAcks(ctx context.Context, envelopeID string, n int) ([]Ack, error) {
 	s.mu.Lock()
 	_, known := s.envelopes[envelopeID]
 	s.mu.Unlock()
 	if !known {
-		return Ack{}, fmt.Errorf("slacktest: envelope %q was never sent", envelopeID)
+		return nil, fmt.Errorf("slacktest: envelope %q was never sent", envelopeID)
 	}
-	err := s.waitFor(ctx, "the ack of envelope "+envelopeID, func() bool {
+	var acks []Ack
+	err := s.waitFor(ctx, "the acks of envelope "+envelopeID, func() bool {
+		acks = acks[:0]
 		for _, a := range s.acks {
 			if a.EnvelopeID == envelopeID {
-				ack = a
-				return true
+				acks = append(acks, a)
 			}
 		}
-		return false
+		return len(acks) >= n
 	})
-	return ack, err
+	if err != nil {
+		return nil, err
+	}
+	return acks, nil
 }
 
 // Acks returns every ack received for envelopes this server sent, in order
@@ -361,8 +382,11 @@ func (s *Server) Acks() []Ack {
 	return slices.Clone(s.acks)
 }
 
-// DuplicateAcks returns the IDs of envelopes acked more than once, each once:
-// a bug in the bot.
+// DuplicateAcks returns the IDs of envelopes acked more times than they
+// were delivered, counting every connection, each ID once: a bug in the
+// bot. An envelope sent once and acked twice is one, whichever connections
+// the acks came on; an envelope delivered on two connections (SendTo,
+// Redeliver) and acked once on each is not.
 func (s *Server) DuplicateAcks() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -384,40 +408,74 @@ func (s *Server) InvalidAcks() []InvalidAck {
 	return slices.Clone(s.invalidAcks)
 }
 
-// Disconnect sends {"type":"disconnect","reason":reason,…} on the current
-// connection, as Slack does before it refreshes a connection
-// ("refresh_requested", "warning", "link_disabled"). The connection stays
-// open (acks on it still count) but is no longer current: later sends wait
-// for the client's next connection. Without a current connection Disconnect
-// does nothing.
+// Disconnect sends {"type":"disconnect","reason":reason,…} on every open
+// connection that takes envelopes, as Slack does before it refreshes
+// connections ("refresh_requested", "warning", "link_disabled"). The
+// connections stay open (acks on them still count) but take no more
+// envelopes by default: later sends go to the others, or wait for the
+// clients' next connections. Without such a connection Disconnect does
+// nothing.
 func (s *Server) Disconnect(reason string) {
 	s.mu.Lock()
-	c := s.current
-	s.current = nil
+	live := s.liveLocked()
+	for _, c := range live {
+		c.told = true
+	}
 	s.bump()
 	s.mu.Unlock()
-	if c == nil {
-		return
+	for _, c := range live {
+		_ = s.sendDisconnect(c, reason)
 	}
-	msg, _ := json.Marshal(map[string]any{
-		"type":       "disconnect",
-		"reason":     reason,
-		"debug_info": map[string]string{"host": debugHost},
-	})
-	if err := c.writeText(msg); err != nil {
+}
+
+// DisconnectConn is Disconnect for the connection numbered conn alone. It
+// returns ErrNotOpen when that connection is not open.
+func (s *Server) DisconnectConn(conn int, reason string) error {
+	s.mu.Lock()
+	c := s.byNum[conn]
+	if c == nil || !c.ready {
+		s.mu.Unlock()
+		return fmt.Errorf("disconnecting connection %d: %w", conn, ErrNotOpen)
+	}
+	c.told = true
+	s.bump()
+	s.mu.Unlock()
+	return s.sendDisconnect(c, reason)
+}
+
+// sendDisconnect writes a disconnect frame to c, dropping c when it fails.
+func (s *Server) sendDisconnect(c *wsConn, reason string) error {
+	if err := c.writeText(disconnectFrame(reason)); err != nil {
+		s.forget(c)
+		return fmt.Errorf("slacktest: disconnecting connection %d: %w", c.n, err)
+	}
+	return nil
+}
+
+// DropConnection closes every open WebSocket abruptly, without a close
+// frame, as a network failure would.
+func (s *Server) DropConnection() {
+	s.mu.Lock()
+	conns := make([]*wsConn, 0, len(s.byNum))
+	for _, c := range s.byNum {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
 		s.forget(c)
 	}
 }
 
-// DropConnection closes the current WebSocket abruptly, without a close
-// frame, as a network failure would.
-func (s *Server) DropConnection() {
+// DropConn is DropConnection for the connection numbered conn alone, as
+// when one replica loses its network. It returns ErrNotOpen when that
+// connection is not open.
+func (s *Server) DropConn(conn int) error {
 	s.mu.Lock()
-	c := s.current
-	s.current = nil
-	s.bump()
+	c := s.byNum[conn]
 	s.mu.Unlock()
-	if c != nil {
-		s.forget(c)
+	if c == nil {
+		return fmt.Errorf("dropping connection %d: %w", conn, ErrNotOpen)
 	}
+	s.forget(c)
+	return nil
 }
