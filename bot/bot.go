@@ -40,6 +40,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger gets operational records; discarded when nil.
 	Logger *slog.Logger
+	// Observer, when set, is told of envelopes, acks, busy replies and
+	// reconnects, for metrics.
+	Observer Observer
 	// Deliveries, when set, tells an envelope's first delivery from Slack's
 	// retries of it, which may reach another replica: only the first is
 	// served. Nil serves every delivery.
@@ -58,6 +61,8 @@ type Bot struct {
 	log     *slog.Logger
 	handler *handlers.EndMeeting
 	wire    *ackWire
+	observe Observer
+	st      status
 }
 
 // Deliveries remembers the envelopes served (redisstore.Store is one).
@@ -117,6 +122,9 @@ func New(cfg Config) *Bot {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	if cfg.SweepEvery <= 0 {
 		cfg.SweepEvery = time.Minute
 	}
@@ -127,6 +135,7 @@ func New(cfg Config) *Bot {
 		log:     cfg.Logger,
 		handler: cfg.Handler,
 		wire:    newAckWire(),
+		observe: cfg.Observer,
 	}
 }
 
@@ -187,10 +196,19 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	sweep := time.NewTicker(b.cfg.SweepEvery)
 	defer sweep.Stop()
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	b.st.turn(time.Now())
+	b.st.running.Store(true)
+	defer b.st.running.Store(false)
+	defer b.st.connected.Store(false)
 	var runErr error
 loop:
 	for {
+		b.st.turn(time.Now())
+		b.st.queued.Store(int64(len(jobs.work)))
 		select {
+		case <-beat.C:
 		case <-sweep.C:
 			if b.cfg.Sweep != nil {
 				b.cfg.Sweep()
@@ -225,14 +243,30 @@ func (b *Bot) smError(err error) error {
 // dispatch acknowledges evt at once and queues its work. It never blocks on
 // the network: the event loop must keep draining Events and answering PINGs.
 func (b *Bot) dispatch(sm *socketmode.Client, evt socketmode.Event, jobs *pool) {
+	if evt.Request != nil {
+		b.st.received = time.Now()
+		b.observe.Envelope(evt.Request.Type)
+	}
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		b.st.connected.Store(false)
 		b.log.Debug("slack: connecting")
 		return
 	case socketmode.EventTypeConnected:
+		b.st.connected.Store(true)
+		if b.st.everOnline {
+			reason := "closed"
+			if b.st.sawError {
+				reason = "connection_error"
+			}
+			b.observe.Reconnected(reason)
+		}
+		b.st.everOnline, b.st.sawError = true, false
 		b.log.Info("slack: connected")
 		return
 	case socketmode.EventTypeConnectionError:
+		b.st.connected.Store(false)
+		b.st.sawError = true
 		b.log.Warn("slack: connection error; slack-go retries", slog.String("error", withoutQueries(fmt.Sprint(evt.Data))))
 		return
 	case socketmode.EventTypeInvalidAuth:
@@ -274,7 +308,9 @@ func (b *Bot) ack(sm *socketmode.Client, envelopeID string, payload any) {
 	defer cancel()
 	if err := sm.AckCtx(ctx, envelopeID, payload); err != nil {
 		b.log.Warn("slack: ack failed", slog.String("envelope_id", envelopeID), slog.String("error", err.Error()))
+		return
 	}
+	b.observe.Acked(time.Since(b.st.received))
 }
 
 func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc slack.SlashCommand, jobs *pool) {
@@ -289,6 +325,7 @@ func (b *Bot) slashCommand(sm *socketmode.Client, req *socketmode.Request, sc sl
 	}
 	if jobs.full() {
 		b.log.Warn("busy: turned away", slog.String("kind", "command"), slog.String("envelope_id", req.EnvelopeID))
+		b.observe.TurnedAway("command")
 		b.ack(sm, req.EnvelopeID, render(handlers.Busy()))
 		return
 	}
@@ -326,6 +363,7 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
 	j := job{run: b.once(req, func(ctx context.Context) { b.handler.Click(ctx, click, out) }), acked: acked, out: out, what: "click", env: req.EnvelopeID, user: cb.User.ID}
 	if jobs.full() {
+		b.observe.TurnedAway("click")
 		jobs.turnAway(j) // the prompt is not claimed: the user can click again
 		return
 	}

@@ -31,6 +31,18 @@ const (
 	OutcomeNone         = "none"
 )
 
+// Observer is told of every decision, as the audit log records it, for
+// metrics: kind ("command" or "click"), decision, outcome and error class
+// (one of the Class constants, or ""). It must be quick and safe for
+// concurrent use.
+type Observer interface {
+	Decided(kind, decision, outcome, errorClass string)
+}
+
+type noObserver struct{}
+
+func (noObserver) Decided(string, string, string, string) {}
+
 // record is one audit record: one per decision.
 type record struct {
 	kind      string // "command" or "click"
@@ -70,6 +82,7 @@ func (r *record) fail(err error) {
 
 // audit writes the record at info level, or at warn level for a failure.
 func (h *EndMeeting) audit(ctx context.Context, r record) {
+	h.observe.Decided(r.kind, r.decision, r.outcome, ErrorClass(r.err))
 	attrs := []slog.Attr{
 		slog.String("kind", r.kind),
 		slog.String("ref", r.ref),

@@ -25,6 +25,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Observer is told of every decision; nil observes nothing.
+	Observer Observer
 	// Claims records the prompts answered; one process's memory when nil,
 	// which serves a single replica only.
 	Claims Claims
@@ -50,6 +52,7 @@ type EndMeeting struct {
 	log      *slog.Logger
 	now      func() time.Time
 	claims   Claims // prompts already answered
+	observe  Observer
 	sign     signer
 }
 
@@ -76,6 +79,10 @@ func New(cfg Config) *EndMeeting {
 	// A claim must outlive the prompt it guards; after that the expiry
 	// check refuses the click anyway. No janitor goroutine: Sweep, called
 	// by the transport's loop, drops what expired.
+	h.observe = cfg.Observer
+	if h.observe == nil {
+		h.observe = noObserver{}
+	}
 	h.claims = cfg.Claims
 	if h.claims == nil {
 		h.claims = newClaims(h.now)

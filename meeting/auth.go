@@ -138,7 +138,9 @@ func (c *Client) accessToken(ctx context.Context) (secret.Secret, error) {
 	c.mu.Lock()
 	t, ok := c.access[c.user]
 	c.mu.Unlock()
-	if ok && c.now().Before(t.refresh) {
+	hit := ok && c.now().Before(t.refresh)
+	c.observe.TokenCache("access", hit)
+	if hit {
 		return t.token, t.err
 	}
 	ch := c.logins.DoChan(c.user, func() (any, error) {

@@ -52,7 +52,26 @@ type Config struct {
 	// Retry sets the backoff for server errors, throttling and network
 	// failures; DefaultRetry when zero.
 	Retry Retry
+	// Observer, when set, is told of every HTTP request and every token
+	// cache look-up, for metrics.
+	Observer Observer
 }
+
+// Observer is told what the client does, for metrics. Its methods must be
+// quick and safe for concurrent use.
+type Observer interface {
+	// Request is one HTTP request: its operation (appauth, confDetail,
+	// stop, …), the HTTP status (0 when no answer came) and how long it took.
+	Request(op string, status int, d time.Duration)
+	// TokenCache is one look-up in a token cache ("access" or "control").
+	TokenCache(kind string, hit bool)
+}
+
+// noObserver observes nothing.
+type noObserver struct{}
+
+func (noObserver) Request(string, int, time.Duration) {}
+func (noObserver) TokenCache(string, bool)            {}
 
 // Retry is the retry policy for calls that may be tried again.
 type Retry struct {
@@ -134,6 +153,7 @@ type shared struct {
 	log      *slog.Logger
 	retry    Retry
 	auth     authenticator
+	observe  Observer
 
 	mu       sync.Mutex
 	access   map[string]accessToken // by user ID
@@ -153,6 +173,7 @@ func New(cfg Config) (*Client, error) {
 		now:      cfg.Now,
 		log:      cfg.Logger,
 		retry:    cfg.Retry,
+		observe:  cfg.Observer,
 		access:   make(map[string]accessToken),
 		control:  cache.New(cache.NoExpiration, 0), // swept by Sweep, not by a janitor goroutine
 	}
@@ -180,6 +201,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.observe == nil {
+		s.observe = noObserver{}
 	}
 	// Each unset field of the policy takes its default, so that a half-set
 	// policy never retries without waiting or fails at once.
@@ -337,6 +361,7 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 	start := time.Now()
 	resp, err := s.http.Do(req)
 	if err != nil {
+		s.observe.Request(r.op, 0, time.Since(start))
 		s.log.LogAttrs(ctx, slog.LevelDebug, "huawei request failed", slog.String("op", r.op),
 			slog.Float64("duration_ms", ms(time.Since(start))), slog.String("error", safeNetError(err)))
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -356,6 +381,7 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 		data, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	}
 	rid := printable(resp.Header.Get("X-Request-Id"), 64)
+	s.observe.Request(r.op, resp.StatusCode, time.Since(start))
 	s.log.LogAttrs(ctx, slog.LevelDebug, "huawei request", slog.String("op", r.op),
 		slog.Int("status", resp.StatusCode), slog.String("request_id", rid),
 		slog.Float64("duration_ms", ms(time.Since(start))))

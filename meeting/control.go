@@ -63,7 +63,9 @@ func (c *Client) dropControl(id ID, bad secret.Secret) {
 // fetch. A rejected password is never retried: Huawei locks control log-in
 // after a few.
 func (c *Client) controlToken(ctx context.Context, id ID, password secret.Secret) (controlEntry, error) {
-	if e, ok := c.cachedControl(id); ok {
+	e, ok := c.cachedControl(id)
+	c.observe.TokenCache("control", ok)
+	if ok {
 		return e, nil
 	}
 	ch := c.controls.DoChan(c.controlKey(id), func() (any, error) {
@@ -136,6 +138,9 @@ func (c *Client) Stop(ctx context.Context, id ID) (StopResult, error) {
 		return StopResult{}, err
 	}
 	e, ok := c.cachedControl(id)
+	if ok { // a miss is counted by controlToken, which fetches one
+		c.observe.TokenCache("control", true)
+	}
 	// ambiguous: an earlier try may have ended the meeting though its
 	// answer was lost. Then "ended" or "gone" afterwards is this call's
 	// own success, also across the token refresh below.
