@@ -26,6 +26,7 @@ type config struct {
 	buttonKeyValue meeting.Secret // ENDMEETING_BUTTON_KEY; see buttonKey
 	logLevel       slog.Level
 	logFormat      string
+	httpAddr       string // ENDMEETING_HTTP_ADDR: where /healthz, /readyz and /metrics are served; empty: nowhere
 }
 
 // hasHuawei reports whether any Huawei credential is set.
@@ -78,6 +79,7 @@ func loadConfig(getenv func(string) string, mode string) (config, error) {
 	l.huawei(&c)
 	l.policy(&c)
 	l.logging(&c, mode)
+	l.httpListener(&c) // httpaddr.go
 	return c, errors.Join(l.problems...)
 }
 

@@ -4,6 +4,7 @@
 //	meetingbot                 the Slack bot (Socket Mode)
 //	meetingbot console         the same bot on this terminal
 //	meetingbot check           check the configuration and credentials
+//	meetingbot healthcheck     ask a running bot's /healthz (ENDMEETING_HTTP_ADDR)
 //	meetingbot version         print the version
 //
 // See README.md.
@@ -50,17 +51,18 @@ var errUsage = errors.New("usage")
 
 // options are the command line's flags and mode.
 type options struct {
-	mode     string // "slack", "console", "check" or "version"
+	mode     string // "slack", "console", "check", "healthcheck" or "version"
 	simulate bool
 	as       string
 	envFile  string
 }
 
-const usage = `usage: meetingbot [flags] [console | check | version] [flags]
+const usage = `usage: meetingbot [flags] [console | check | healthcheck | version] [flags]
 
   (no mode)    run the Slack bot over Socket Mode
   console      run the same bot on standard input and output
   check        validate the configuration and credentials, then exit
+  healthcheck  ask the running bot's /healthz (ENDMEETING_HTTP_ADDR); exit 0 on 200 OK
   version      print the version, revision and Go version
 
 flags:
@@ -83,7 +85,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		switch rest[0] {
-		case "console", "check", "version":
+		case "console", "check", "healthcheck", "version":
 			o.mode = rest[0]
 		default:
 			fs.Usage()

@@ -32,6 +32,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runConsole(ctx, opts, getenv, stdin, stdout, stderr)
 	case "check":
 		return runCheck(ctx, opts, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, getenv, stdout)
 	}
 	return runSlack(ctx, opts, getenv, stderr)
 }
