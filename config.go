@@ -30,6 +30,7 @@ type config struct {
 	redisPrefix    string
 	logLevel       slog.Level
 	logFormat      string
+	httpAddr       string // ENDMEETING_HTTP_ADDR: where /healthz, /readyz and /metrics are served; empty: nowhere
 }
 
 // hasHuawei reports whether any Huawei credential is set.
@@ -83,6 +84,7 @@ func loadConfig(getenv func(string) string, mode string) (config, error) {
 	l.policy(&c)
 	l.redis(&c)
 	l.logging(&c, mode)
+	l.httpListener(&c) // httpaddr.go
 	return c, errors.Join(l.problems...)
 }
 

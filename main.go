@@ -4,6 +4,8 @@
 //	meetingbot                 the Slack bot (Socket Mode)
 //	meetingbot console         the same bot on this terminal
 //	meetingbot check           check the configuration and credentials
+//	meetingbot healthcheck     ask a running bot's /healthz (ENDMEETING_HTTP_ADDR)
+//	meetingbot version         print the version
 //
 // See README.md.
 package main
@@ -49,17 +51,19 @@ var errUsage = errors.New("usage")
 
 // options are the command line's flags and mode.
 type options struct {
-	mode     string // "slack", "console" or "check"
+	mode     string // "slack", "console", "check", "healthcheck" or "version"
 	simulate bool
 	as       string
 	envFile  string
 }
 
-const usage = `usage: meetingbot [flags] [console | check] [flags]
+const usage = `usage: meetingbot [flags] [console | check | healthcheck | version] [flags]
 
-  (no mode)  run the Slack bot over Socket Mode
-  console    run the same bot on standard input and output
-  check      validate the configuration and credentials, then exit
+  (no mode)    run the Slack bot over Socket Mode
+  console      run the same bot on standard input and output
+  check        validate the configuration and credentials, then exit
+  healthcheck  ask the running bot's /healthz (ENDMEETING_HTTP_ADDR); exit 0 on 200 OK
+  version      print the version, revision and Go version
 
 flags:
 `
@@ -71,6 +75,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.simulate, "simulate", false, "use the built-in Huawei Cloud Meeting simulator even when credentials are set")
 	fs.StringVar(&o.as, "as", "", "console mode: the Slack user ID to act as")
 	fs.StringVar(&o.envFile, "env-file", ".env", "file of environment variables to read if it exists (\"\" for none); real variables win")
+	showVersion := fs.Bool("version", false, "print the version and exit (the same as the version mode)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -80,7 +85,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		switch rest[0] {
-		case "console", "check":
+		case "console", "check", "healthcheck", "version":
 			o.mode = rest[0]
 		default:
 			fs.Usage()
@@ -93,6 +98,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			fs.Usage()
 			return o, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 		}
+	}
+	if *showVersion {
+		o.mode = "version"
 	}
 	if o.as != "" && o.mode != "console" {
 		return o, fmt.Errorf("%w: -as works only in console mode", errUsage)

@@ -20,6 +20,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	if opts.mode == "version" { // before the .env file, which it does not need
+		fmt.Fprintln(stdout, versionLine())
+		return nil
+	}
 	getenv, err = withEnvFile(getenv, opts.envFile)
 	if err != nil {
 		return err
@@ -29,6 +33,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runConsole(ctx, opts, getenv, stdin, stdout, stderr)
 	case "check":
 		return runCheck(ctx, opts, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, getenv, stdout)
 	}
 	return runSlack(ctx, opts, getenv, stderr)
 }
@@ -91,7 +97,8 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	if cfg.policy.AllowsNobody() {
 		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS, or use App ID authentication for the host rule")
 	}
-	log.Info("meetingbot starting", slog.String("huawei_endpoint", mc.Endpoint()))
+	v, rev := buildVersion()
+	log.Info("meetingbot starting", slog.String("version", v), slog.String("revision", rev), slog.String("huawei_endpoint", mc.Endpoint()))
 	if err := b.Run(ctx); err != nil {
 		if errors.Is(err, bot.ErrAuth) {
 			return fmt.Errorf("%w (check the token in your environment or .env; see README.md, Troubleshooting)", err)
