@@ -11,6 +11,7 @@ import (
 	"meetingbot/bot"
 	"meetingbot/handlers"
 	"meetingbot/meeting"
+	"meetingbot/ops"
 )
 
 // run is the whole program, so that tests can start it in-process with a
@@ -46,6 +47,20 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 		return err
 	}
 	log := newLogger(stderr, cfg)
+	v, rev := buildVersion()
+	// The listener comes first, so that an orchestrator sees the process
+	// live (and not ready) while it waits for Slack and Redis.
+	st := &state{}
+	var metrics *ops.Metrics
+	if cfg.httpAddr != "" {
+		metrics = ops.NewMetrics(v, rev)
+		cfg.huawei.Observer = metrics
+		srv, err := ops.Listen(cfg.httpAddr, metrics, ops.Checks{Alive: st.alive, Ready: st.ready}, log)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
 	mc, _, closeHuawei, err := huaweiClient(cfg, opts, log)
 	if err != nil {
 		return err
@@ -77,6 +92,7 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 	if rs != nil {
 		defer rs.Close()
 		claims, deliveries = redisClaims{s: rs, now: time.Now}, rs
+		st.redis.Store(rs)
 	} else {
 		log.Warn("REDIS_URL is not set: prompts are claimed in this process's memory, so run a single replica")
 	}
@@ -89,15 +105,20 @@ func runSlack(ctx context.Context, opts options, getenv func(string) string, std
 		Logger:         log,
 		ButtonKey:      cfg.buttonKey(),
 		Claims:         claims,
+		Observer:       handlersObserver(metrics),
 	})
 	b := bot.New(bot.Config{
 		API: api, APIURL: cfg.slackAPIURL, HTTPClient: hc, Handler: h, Logger: log, Deliveries: deliveries,
-		Sweep: func() { h.Sweep(); mc.Sweep() },
+		Observer: botObserver(metrics),
+		Sweep:    func() { h.Sweep(); mc.Sweep() },
 	})
+	if metrics != nil {
+		metrics.QueueDepth(b.Queued)
+	}
+	st.bot.Store(b)
 	if cfg.policy.AllowsNobody() {
 		log.Warn("no permission rule is set, so nobody may end meetings: set ENDMEETING_ADMIN_USERS, ENDMEETING_ADMIN_GROUPS or ENDMEETING_ALLOW_WORKSPACE_ADMINS, or use App ID authentication for the host rule")
 	}
-	v, rev := buildVersion()
 	log.Info("meetingbot starting", slog.String("version", v), slog.String("revision", rev), slog.String("huawei_endpoint", mc.Endpoint()))
 	if err := b.Run(ctx); err != nil {
 		if errors.Is(err, bot.ErrAuth) {
@@ -127,6 +148,7 @@ func huaweiClient(cfg config, opts options, log *slog.Logger) (*meeting.Client, 
 		return nil, nil, nil, &configError{"HUAWEI_MEETING_APP_ID", "no Huawei credentials: set HUAWEI_MEETING_APP_ID and HUAWEI_MEETING_APP_KEY (or HUAWEI_MEETING_ACCOUNT and HUAWEI_MEETING_PASSWORD), or run with -simulate to use the built-in simulator"}
 	}
 	hc.Logger = log
+	hc.Observer = cfg.huawei.Observer
 	mc, err := meeting.New(hc)
 	if err != nil {
 		stop()

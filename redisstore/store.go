@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -49,8 +50,17 @@ type Store struct {
 // Redis cannot be reached or answered with an error.
 var ErrUnavailable = errors.New("redis unavailable")
 
+// quiet silences go-redis's own logger, which writes to standard error
+// outside the program's log; the store reports its failures itself.
+var quiet sync.Once
+
+type silent struct{}
+
+func (silent) Printf(context.Context, string, ...any) {}
+
 // New returns a Store for cfg. It does not connect: call Ping.
 func New(cfg Config) (*Store, error) {
+	quiet.Do(func() { redis.SetLogger(silent{}) })
 	opts, err := redis.ParseURL(cfg.URL)
 	if err != nil {
 		// ParseURL's errors may repeat the URL, password and all.
