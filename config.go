@@ -93,8 +93,13 @@ func (l *loader) slack(c *config, required bool) {
 	c.slackBotToken = secret.Secret(l.env("SLACK_BOT_TOKEN"))
 	c.slackAppToken = secret.Secret(l.env("SLACK_APP_TOKEN"))
 	if required {
-		l.token(c.slackBotToken, "SLACK_BOT_TOKEN", "xoxb-")
-		l.token(c.slackAppToken, "SLACK_APP_TOKEN", "xapp-")
+		bot, app := c.slackBotToken.Reveal(), c.slackAppToken.Reveal()
+		if strings.HasPrefix(bot, "xapp-") && strings.HasPrefix(app, "xoxb-") {
+			l.bad("SLACK_BOT_TOKEN", "holds an app-level token (xapp-) and SLACK_APP_TOKEN a bot token (xoxb-): the two look swapped")
+		} else {
+			l.token(c.slackBotToken, "SLACK_BOT_TOKEN", "xoxb-")
+			l.token(c.slackAppToken, "SLACK_APP_TOKEN", "xapp-")
+		}
 	}
 	c.slackAPIURL = l.env("SLACK_API_URL")
 	if c.slackAPIURL != "" {
@@ -117,6 +122,8 @@ func (l *loader) token(v secret.Secret, name, prefix string) {
 	switch {
 	case v == "":
 		l.bad(name, "required in Slack mode (see README.md, Slack set-up); or run `go run . console` to try the bot without Slack")
+	case strings.HasPrefix(v.Reveal(), `"`) || strings.HasPrefix(v.Reveal(), "'"):
+		l.bad(name, "is in quotes; write it without them (docker run --env-file and Kubernetes keep quotes)")
 	case !strings.HasPrefix(v.Reveal(), prefix):
 		l.bad(name, "must start with %s", prefix)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -47,6 +49,11 @@ func Preflight(ctx context.Context, c PreflightConfig) []Finding {
 	api := NewSlackClient(c.BotToken, c.AppToken, c.APIURL, c.HTTPClient)
 
 	id, err := AuthTest(ctx, c.HTTPClient, c.APIURL, c.BotToken)
+	if unreachable(err) {
+		// Every other call would fail the same way, after as long a wait.
+		bad("SLACK_API_URL", "%s", Advice(err, ""))
+		return out
+	}
 	if err != nil {
 		bad("SLACK_BOT_TOKEN", "auth.test failed: %s", Advice(err, ""))
 	} else {
@@ -124,9 +131,31 @@ func errorCode(err error) string {
 	return err.Error()
 }
 
+// unreachable reports whether err says Slack could not be reached at all:
+// no answer came (a dial, DNS, TLS or proxy failure, or a timeout).
+func unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if _, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
+		return false
+	}
+	if _, ok := errors.AsType[slack.StatusCodeError](err); ok {
+		return false
+	}
+	if _, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // Advice turns a Slack error into what an operator can do about it; scope
 // is the scope the failed call needs, for missing_scope.
 func Advice(err error, scope string) string {
+	if unreachable(err) {
+		return "Slack cannot be reached (" + withoutQueries(err.Error()) + "): check the network and DNS, and HTTPS_PROXY and NO_PROXY if a proxy is needed; SLACK_API_URL, if set, must be right"
+	}
 	code := errorCode(err)
 	if a, ok := authErrors[code]; ok {
 		return code + ": " + a
