@@ -633,3 +633,33 @@ func TestHostListWithoutPasswordsRequests(t *testing.T) {
 		t.Errorf("list = %s, want it to say 7 were not checked", list.Blocks)
 	}
 }
+
+// TestOtherActionsAreAckedAndIgnored: a block_actions envelope for an
+// action that is none of the bot's buttons (a checkbox ticked in some
+// message, another app's element) is acked, and nothing else happens: no
+// reply, no Huawei request, and the prompt still works.
+func TestOtherActionsAreAckedAndIgnored(t *testing.T) {
+	h := start(t, nil)
+	env, _ := h.command(admin, channel, meetingID)
+	p := h.posts(env.ResponseURL, 1)[0]
+	before := len(h.huawei.Requests())
+	other, err := h.slack.SendBlockAction(h.ctx(), slacktest.BlockAction{ChannelID: channel, UserID: admin,
+		ActionID: "endmeeting_also_cancel", BlockID: "endmeeting_actions", IsEphemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := h.slack.WaitAck(h.ctx(), other.ID); err != nil || ack.Payload != nil {
+		t.Fatalf("ack = %s, %v; want an empty ack", ack.Payload, err)
+	}
+	h.endFromPrompt(admin, p)
+	if n := len(h.slack.ResponsePosts(other.ResponseURL)); n != 0 {
+		t.Errorf("replies to the other action = %d, want none", n)
+	}
+	if after := h.huawei.Requests()[before:]; len(after) != 1 || after[0].Endpoint != meetingtest.EndpointStop {
+		t.Errorf("requests = %v, want the prompt's stop alone", endpoints(after))
+	}
+	h.stop()
+	if strings.Contains(h.logs.String(), `"decision":"invalid"`) {
+		t.Errorf("the other action was taken for a bad button:\n%s", h.logs)
+	}
+}
