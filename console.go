@@ -48,7 +48,11 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 		fmt.Fprintln(stdout, "SIMULATION: Huawei Cloud Meeting is simulated here; no real meeting is touched.")
 		fmt.Fprintln(stdout, "Simulated meetings:")
 		for _, m := range sim.meetings {
-			fmt.Fprintf(stdout, "  %s  %-12s %s\n", m.ID, stateName(m.State), m.Subject)
+			room := ""
+			if m.RoomID != "" {
+				room = "  (room " + m.RoomID + ")"
+			}
+			fmt.Fprintf(stdout, "  %s  %-12s %s%s\n", m.ID, stateName(m.State), m.Subject, room)
 		}
 		if policy.AllowsNobody() {
 			policy.AdminUsers = []string{consoleUser}
@@ -56,7 +60,8 @@ func runConsole(ctx context.Context, opts options, getenv func(string) string, s
 		}
 		if len(policy.HostMap) == 0 {
 			policy.HostRule, policy.HostMap = true, map[string]string{simHost: sim.host}
-			fmt.Fprintf(stdout, "Host rule: %s is the simulator's user %s, who hosts some of these meetings; try -as %s.\n", simHost, sim.host, simHost)
+			fmt.Fprintf(stdout, "Host rule: %s is the simulator's user %s, who hosts some of these meetings, one in her personal meeting ID %s; try -as %s.\n",
+				simHost, sim.host, sim.room, simHost)
 		}
 	} else {
 		fmt.Fprintf(stdout, "Huawei Cloud Meeting at %s: meetings you end here really end.\n", mc.Endpoint())

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"meetingbot/meeting/meetingtest"
 )
 
 // console runs console mode on a script and returns its transcript.
@@ -45,16 +47,16 @@ func TestConsoleScript(t *testing.T) {
 		"/endmeeting 91404487x",
 		"/endmeeting 915276384", // scheduled
 		"/endmeeting 914083136",
-		"2",
+		"3",
 		"quit",
 	}, "\n"))
 	wantInOrder(t, out,
 		"SIMULATION", "914044873", "in progress", "Design review", "915276384", "scheduled", "913650127", "ended",
 		"U0CONSOLE is an admin",
 		"/endmeeting <meeting-id>",
-		"End meeting *Design review* (914044873)?", "[1] End meeting  [2] Cancel",
+		"End meeting *Design review* (914044873)?", "[1] End meeting  [2] End for good…  [3] Cancel",
 		"End this meeting?", "Type y to end meeting",
-		"Not confirmed", "[1] End meeting  [2] Cancel",
+		"Not confirmed", "[1] End meeting  [2] End for good…  [3] Cancel",
 		"End this meeting?",
 		"[only you, replaces the prompt] Ending meeting *Design review* (914044873)…",
 		"[only you, replaces the prompt] Meeting *Design review* (914044873) has ended.",
@@ -91,4 +93,29 @@ func TestConsoleRejectsBadAs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "-as") {
 		t.Errorf("run = %v, want an error about -as", err)
 	}
+}
+
+// TestConsoleRoomAndEndForGood: the simulator's meeting in alice's
+// personal meeting ID, typed as its room ID and ended for good from the
+// third choice.
+func TestConsoleRoomAndEndForGood(t *testing.T) {
+	room := meetingtest.SeedRoomID
+	out, _ := console(t, []string{"-as", "U0ALICE"}, nil, strings.Join([]string{
+		"/endmeeting " + room,
+		"2", // End for good…
+		"1", // End for good
+		"y",
+		"/endmeeting " + room,
+		"quit",
+	}, "\n"))
+	wantInOrder(t, out,
+		"Alice's office hours  (room "+room+")", "one in her personal meeting ID "+room,
+		"End meeting *Alice's office hours* (room 685 729 1034)?", "[1] End meeting  [2] End for good…  [3] Cancel",
+		"End meeting *Alice's office hours* (room 685 729 1034) for good?", "[1] End for good  [2] Cancel",
+		"End this meeting for good?", "cancels its reservation: nobody can rejoin it.", "Type y to end for good",
+		"[only you, replaces the prompt] Ending meeting *Alice's office hours* (room 685 729 1034) for good…",
+		"has ended and its reservation is cancelled: nobody can rejoin it.",
+		"[#C0CONSOLE, everyone sees] @U0ALICE ended meeting *Alice's office hours* (room 685 729 1034) for good: its reservation is cancelled.",
+		"Meeting "+room+" was not found, or you are not its host.",
+	)
 }

@@ -24,7 +24,13 @@ const (
 // without email (UNOMAIL).
 func startHosts(t *testing.T) *harness {
 	t.Helper()
-	h := start(t, map[string]string{"ENDMEETING_HOST_MAP": "UMAPPED=" + bob})
+	return startHostsWith(t, meetingtest.Config{})
+}
+
+// startHostsWith is startHosts with the fake Huawei configured by hc.
+func startHostsWith(t *testing.T, hc meetingtest.Config) *harness {
+	t.Helper()
+	h := startFull(t, slacktest.Config{}, hc, map[string]string{"ENDMEETING_HOST_MAP": "UMAPPED=" + bob})
 	h.huawei.AddUser(meetingtest.User{ID: alice, Name: "Alice"})
 	h.huawei.AddUser(meetingtest.User{ID: bob, Name: "Bob"})
 	for _, m := range []meetingtest.Meeting{

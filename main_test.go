@@ -55,11 +55,19 @@ func start(t *testing.T, extra map[string]string) *harness {
 // tokens and ping interval are the harness's).
 func startWith(t *testing.T, sc slacktest.Config, extra map[string]string) *harness {
 	t.Helper()
+	return startFull(t, sc, meetingtest.Config{}, extra)
+}
+
+// startFull is startWith with the fake Huawei configured by hc too (its
+// credentials are the harness's).
+func startFull(t *testing.T, sc slacktest.Config, hc meetingtest.Config, extra map[string]string) *harness {
+	t.Helper()
 	sc.BotToken, sc.AppToken, sc.PingInterval = testBotToken, testAppToken, 200*time.Millisecond
+	hc.AppID, hc.AppKey = testAppID, testAppKey
 	h := &harness{
 		t:      t,
 		slack:  slacktest.NewServer(sc),
-		huawei: meetingtest.NewServer(meetingtest.Config{AppID: testAppID, AppKey: testAppKey}),
+		huawei: meetingtest.NewServer(hc),
 		logs:   &syncBuffer{},
 		done:   make(chan error, 1),
 	}

@@ -16,6 +16,7 @@ type simulator struct {
 	config   meeting.Config
 	meetings []meetingtest.Meeting
 	host     string // a Huawei user who hosts some of the meetings
+	room     string // host's personal meeting ID, which holds one of them
 }
 
 func startSimulator() *simulator {
@@ -26,6 +27,7 @@ func startSimulator() *simulator {
 		config:   meeting.Config{Endpoint: srv.URL(), AppID: appID, AppKey: secret.Secret(appKey)},
 		meetings: srv.Seed(),
 		host:     "alice", // Seed's host user
+		room:     meetingtest.SeedRoomID,
 	}
 }
 

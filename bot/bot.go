@@ -344,8 +344,8 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 		return
 	}
 	a := cb.ActionCallback.BlockActions[0]
-	if a.ActionID != handlers.ActionEnd && a.ActionID != handlers.ActionCancel && a.ActionID != handlers.ActionPick {
-		return
+	if !handlers.KnownAction(a.ActionID) {
+		return // not one of the bot's buttons: acked, and nothing else
 	}
 	team := cb.Team.ID
 	if team == "" {

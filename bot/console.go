@@ -31,7 +31,8 @@ type Console struct {
 
 // consoleHelp lists what can be typed.
 const consoleHelp = `Type:
-  /endmeeting <meeting-id>   ask to end a meeting (then pick a numbered choice)
+  /endmeeting <meeting-id>   ask to end a meeting (then pick a numbered choice); the ID
+                             of the room it is held in, or a pasted join link, works too
   /endmeeting                list the meetings you host
   /endmeeting all            list every meeting in progress (admins)
   /endmeeting help           the bot's usage text

@@ -69,17 +69,24 @@ func TestMrkdwnKinds(t *testing.T) {
 const maxButtonValue = 2000
 
 // longMeetings finds every meeting in progress, with the longest subject a
-// value must carry: characters that JSON escapes.
+// value must carry (characters that JSON escapes) in the room with the
+// longest ID.
 type longMeetings struct{}
 
-func (longMeetings) Prepare(_ context.Context, id meeting.ID) (meeting.Conference, error) {
-	return meeting.Conference{ID: id, Subject: strings.Repeat("<語&\x01", 400), State: meeting.StateInProgress}, nil
+func (longMeetings) PrepareTyped(_ context.Context, id meeting.ID) (meeting.Conference, error) {
+	return meeting.Conference{ID: id, RoomID: "12345678901234567890", Subject: strings.Repeat("<語&\x01", 400), State: meeting.StateInProgress}, nil
 }
 func (longMeetings) Stop(context.Context, meeting.ID) (meeting.StopResult, error) {
 	return meeting.StopResult{}, nil
 }
+func (longMeetings) Cancel(context.Context, meeting.ID) (meeting.CancelResult, error) {
+	return meeting.CancelResult{}, nil
+}
 func (longMeetings) Online(context.Context, bool, int) ([]meeting.Conference, int, error) {
 	return nil, 0, nil
+}
+func (longMeetings) Hosted(_ context.Context, confs []meeting.Conference, _ int) ([]meeting.Conference, error) {
+	return confs, nil
 }
 
 // replies records what a command sends.
@@ -96,14 +103,29 @@ func (r *replies) Reply(_ context.Context, rep handlers.Reply) error {
 func TestPromptWithinBlockKitLimits(t *testing.T) {
 	h := handlers.New(handlers.Config{
 		Meetings:   longMeetings{},
-		Authorizer: handlers.NewAuthorizer(handlers.Policy{Org: handlers.Org{TeamID: "T1"}, AdminUsers: []string{"U1"}}, ConsoleDirectory{}),
+		Authorizer: handlers.NewAuthorizer(handlers.Policy{Org: handlers.Org{TeamID: "T0ONE"}, AdminUsers: []string{"U0ONE"}}, ConsoleDirectory{}),
 	})
 	var out replies
-	h.Command(context.Background(), handlers.Command{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "914044873"}, &out)
-	if len(out) != 1 || out[0].Prompt == nil {
-		t.Fatalf("replies = %+v, want a prompt", out)
+	h.Command(context.Background(), handlers.Command{TeamID: "T0ONE", ChannelID: "C0ONE", UserID: "U0ONE", Text: "914044873"}, &out)
+	if len(out) != 1 || out[0].Prompt == nil || len(out[0].Prompt.Actions) != 3 {
+		t.Fatalf("replies = %+v, want a prompt with three buttons", out)
 	}
-	b, err := json.Marshal(render(out[0]))
+	checkPromptLimits(t, out[0], 3, true)
+	// End for good… leads to a prompt of its own, with two buttons.
+	ask := out[0].Prompt.Actions[1]
+	var second replies
+	h.Click(context.Background(), handlers.Click{TeamID: "T0ONE", ChannelID: "C0ONE", UserID: "U0ONE", ActionID: ask.ID, Value: ask.Value}, &second)
+	if len(second) != 1 || second[0].Prompt == nil {
+		t.Fatalf("End for good… replies = %+v, want a prompt", second)
+	}
+	checkPromptLimits(t, second[0], 2, false) // its subject is the ticket's, already cut
+}
+
+// checkPromptLimits renders a prompt of n buttons, the first with a dialog
+// whose text cut says is too long for Slack, and checks Block Kit's limits.
+func checkPromptLimits(t *testing.T, r handlers.Reply, n int, cut bool) {
+	t.Helper()
+	b, err := json.Marshal(render(r))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +145,11 @@ func TestPromptWithinBlockKitLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	buttons := m.Blocks[1].Elements
-	if len(buttons) != 2 || buttons[0].Confirm == nil {
-		t.Fatalf("buttons = %+v, want End with a dialog, and Cancel", buttons)
+	if len(buttons) != n || buttons[0].Confirm == nil {
+		t.Fatalf("buttons = %+v, want %d, the first with a dialog", buttons, n)
 	}
-	if c := buttons[0].Confirm.Text.Text; utf8.RuneCountInString(c) > maxConfirmText || !strings.HasSuffix(c, "…") {
-		t.Errorf("confirm text has %d characters, want at most %d, cut with …", utf8.RuneCountInString(c), maxConfirmText)
+	if c := buttons[0].Confirm.Text.Text; utf8.RuneCountInString(c) > maxConfirmText || strings.HasSuffix(c, "…") != cut {
+		t.Errorf("confirm text %q has %d characters, want at most %d, cut with … %v", c, utf8.RuneCountInString(c), maxConfirmText, cut)
 	}
 	for _, e := range buttons {
 		if n := utf8.RuneCountInString(e.Value); n > maxButtonValue {

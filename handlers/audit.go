@@ -23,12 +23,13 @@ const (
 
 // The outcomes an audit record names.
 const (
-	OutcomePrompted     = "prompted"
-	OutcomeListed       = "listed"
-	OutcomeEnded        = "ended"
-	OutcomeAlreadyEnded = "already_ended"
-	OutcomeFailed       = "failed"
-	OutcomeNone         = "none"
+	OutcomePrompted         = "prompted"
+	OutcomeListed           = "listed"
+	OutcomeEnded            = "ended"              // stopped; its reservation is kept
+	OutcomeCancelledForGood = "cancelled_for_good" // ended and its reservation cancelled: nobody can rejoin
+	OutcomeAlreadyEnded     = "already_ended"
+	OutcomeFailed           = "failed"
+	OutcomeNone             = "none"
 )
 
 // Observer is told of every decision, as the audit log records it, for
@@ -51,7 +52,8 @@ type record struct {
 	team      string
 	channel   string
 	actor     string
-	meeting   meeting.ID
+	meeting   meeting.ID // the conferenceID, or the ID typed while none is known
+	room      meeting.ID // the ID of the room that holds the meeting, if any
 	decision  string
 	rule      string
 	reason    string
@@ -91,10 +93,15 @@ func (h *EndMeeting) audit(ctx context.Context, r record) {
 		slog.String("channel", r.channel),
 		slog.String("actor", r.actor),
 		slog.String("meeting_id", string(r.meeting)),
+	}
+	if r.room != "" {
+		attrs = append(attrs, slog.String("room_id", string(r.room)))
+	}
+	attrs = append(attrs,
 		slog.String("decision", r.decision),
 		slog.String("outcome", r.outcome),
 		slog.Float64("duration_ms", float64(h.now().Sub(r.start).Microseconds())/1000),
-	}
+	)
 	if r.rule != "" {
 		attrs = append(attrs, slog.String("rule", r.rule))
 	}

@@ -173,18 +173,21 @@ func TestCommandPrompt(t *testing.T) {
 	if p.Meeting.ID != testID || p.Meeting.Subject != testSubject || !p.Meeting.Start.Equal(start) {
 		t.Errorf("prompt meeting = %+v", p.Meeting)
 	}
-	if len(p.Actions) != 2 {
-		t.Fatalf("actions = %+v, want End and Cancel", p.Actions)
+	if len(p.Actions) != 3 {
+		t.Fatalf("actions = %+v, want End, End for good… and Cancel", p.Actions)
 	}
-	end, cancel := p.Actions[0], p.Actions[1]
+	end, forGood, cancel := p.Actions[0], p.Actions[1], p.Actions[2]
 	if end.ID != ActionEnd || !end.Danger || end.Confirm == nil {
 		t.Errorf("first button = %+v, want End, danger, with a confirm dialog", end)
 	}
-	if cancel.ID != ActionCancel || cancel.Danger || cancel.Confirm != nil {
-		t.Errorf("second button = %+v, want Cancel, no style, no dialog", cancel)
+	if forGood.ID != ActionAskForGood || forGood.Danger || forGood.Confirm != nil {
+		t.Errorf("second button = %+v, want End for good…, no style, no dialog: it leads to a prompt", forGood)
 	}
-	if as(t, end.Value, ActionCancel) != cancel.Value {
-		t.Errorf("button values %q and %q are not one ticket signed for End and for Cancel", end.Value, cancel.Value)
+	if cancel.ID != ActionCancel || cancel.Danger || cancel.Confirm != nil {
+		t.Errorf("third button = %+v, want Cancel, no style, no dialog", cancel)
+	}
+	if as(t, end.Value, ActionCancel) != cancel.Value || as(t, end.Value, ActionAskForGood) != forGood.Value {
+		t.Errorf("button values %q, %q and %q are not one ticket signed for each button", end.Value, forGood.Value, cancel.Value)
 	}
 	for _, a := range p.Actions {
 		if a.Label == "" || utf8.RuneCountInString(a.Label) > 75 {

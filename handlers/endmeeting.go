@@ -123,6 +123,9 @@ func (h *EndMeeting) Begin(cmd Command, now func(Reply)) (rest func(ctx context.
 		return nil
 	}
 	p := parse(cmd.Text)
+	// The text may be a pasted join link, whose token lets anyone join the
+	// meeting: it is read once, here, and not kept.
+	cmd.Text = ""
 	switch p.kind {
 	case askHelp:
 		answer(Reply{Text: msgUsage()}) // help is no decision: not audited
@@ -172,10 +175,15 @@ const (
 // request is a command's text, parsed once.
 type request struct {
 	kind int
-	id   meeting.ID
+	id   meeting.ID // as typed: a conferenceID, or the ID of the room that holds the meeting
 	err  error
 }
 
+// parse reads a command's text: help, all, nothing, or a meeting as
+// people name it: a meeting ID (a conferenceID or a room's ID, which only
+// Huawei can tell apart) or a pasted join link, bare or in Slack's <url>
+// markup. The meeting package reads a link's ID and drops its token, and
+// refuses whatever only looks like a link.
 func parse(text string) request {
 	text = strings.TrimSpace(text)
 	switch {
@@ -186,16 +194,18 @@ func parse(text string) request {
 	case strings.EqualFold(text, "all"):
 		return request{kind: askListAll}
 	}
-	id, err := meeting.ParseID(text)
+	id, err := meeting.ParseIDOrLink(text)
 	if err != nil {
 		return request{kind: askInvalid, err: err}
 	}
 	return request{kind: askMeeting, id: id}
 }
 
-// prompt serves /endmeeting <id>: it checks the caller's permission, reads
-// the meeting and warms its control token, and sends the caller a prompt
-// to confirm.
+// prompt serves /endmeeting <id>: it checks the caller's permission, finds
+// the meeting (by conferenceID, or else by the room that holds it) and
+// warms its control token, and sends the caller a prompt to confirm. The
+// prompt offers to end the meeting, or to end it for good (its reservation
+// cancelled too), unless it is one of a recurring series.
 func (h *EndMeeting) prompt(ctx context.Context, cmd Command, id meeting.ID, rec *record, out Replier) {
 	rec.meeting = id
 	d := h.auth.Authorize(ctx, cmd.caller())
@@ -208,28 +218,33 @@ func (h *EndMeeting) prompt(ctx context.Context, cmd Command, id meeting.ID, rec
 	defer cancel()
 	conf, err := h.prepare(wctx, d, id)
 	rec.requestID = conf.RequestID
+	if conf.ID != "" {
+		rec.meeting, rec.room = conf.ID, conf.RoomID
+	}
 	if err != nil {
 		rec.fail(err)
-		h.reply(ctx, out, Reply{Text: msgFailure(err, d, id, rec.ref)})
+		h.reply(ctx, out, Reply{Text: msgFailure(err, d, textf("%s", id), rec.ref)})
 		return
 	}
 	rec.outcome = OutcomePrompted
-	view := MeetingView{ID: id, Subject: conf.Subject, Start: conf.Start, End: conf.End}
-	// Both buttons carry one ticket, each signed for its own action: one
+	view := MeetingView{ID: conf.ID, RoomID: conf.RoomID, Subject: conf.Subject, Start: conf.Start, End: conf.End}
+	// The buttons carry one ticket, each signed for its own action: one
 	// nonce, so that the claim lets one of them act.
-	t := h.newTicket(cmd.TeamID, cmd.UserID, id, conf.Subject)
-	h.reply(ctx, out, Reply{
-		Text: msgPrompt(view),
-		Prompt: &Prompt{Meeting: view, Actions: []Action{
-			{ID: ActionEnd, Label: labelEnd, Value: h.buttonValue(t, ActionEnd), Danger: true, Confirm: confirmDialog(view)},
-			{ID: ActionCancel, Label: labelCancel, Value: h.buttonValue(t, ActionCancel)},
-		}},
-	})
+	t := h.newTicket(cmd.TeamID, cmd.UserID, view)
+	actions := []Action{{ID: ActionEnd, Label: labelEnd, Value: h.buttonValue(t, ActionEnd), Danger: true, Confirm: confirmDialog(view)}}
+	// A recurring meeting has a cancel call of its own, which the bot does
+	// not make: the prompt does not offer what Huawei may do otherwise.
+	forGood := !conf.Recurring
+	if forGood {
+		actions = append(actions, Action{ID: ActionAskForGood, Label: labelAskForGood, Value: h.buttonValue(t, ActionAskForGood)})
+	}
+	actions = append(actions, Action{ID: ActionCancel, Label: labelCancel, Value: h.buttonValue(t, ActionCancel)})
+	h.reply(ctx, out, Reply{Text: msgPrompt(view, forGood), Prompt: &Prompt{Meeting: view, Actions: actions}})
 }
 
-// newTicket returns a fresh ticket for a button of the user's.
-func (h *EndMeeting) newTicket(team, user string, id meeting.ID, subject string) ticket {
-	return ticket{Meeting: id, Team: team, User: user, Issued: h.now().UnixMilli(), Nonce: newNonce(), Subject: subject}
+// newTicket returns a fresh ticket for a button of the user's about m.
+func (h *EndMeeting) newTicket(team, user string, m MeetingView) ticket {
+	return ticket{Meeting: m.ID, Room: m.RoomID, Team: team, User: user, Issued: h.now().UnixMilli(), Nonce: newNonce(), Subject: m.Subject}
 }
 
 // buttonValue returns the signed value of t for the button of action.
@@ -255,7 +270,7 @@ func (h *EndMeeting) prepare(ctx context.Context, d Decision, id meeting.ID) (me
 	if err != nil {
 		return meeting.Conference{}, err
 	}
-	return m.Prepare(ctx, id)
+	return m.PrepareTyped(ctx, id)
 }
 
 // Click serves a click on a button. It first verifies the button's value:
@@ -263,9 +278,11 @@ func (h *EndMeeting) prepare(ctx context.Context, d Decision, id meeting.ID) (me
 // then checks, in this order, that the clicker is of the served
 // organization, that the prompt has not expired, that the clicker asked for
 // it, that the clicker is still allowed and that the prompt has not been
-// answered; then it ends the meeting (or cancels) and reports to the clicker
-// and, on success, to the channel. A listed meeting's button leads to a
-// prompt, as if its ID had been typed.
+// answered; then it ends the meeting, ends it for good, leads to the prompt
+// to end it for good, or cancels, and reports to the clicker and, once a
+// meeting has ended, to the channel. One prompt leads to one of these: its
+// buttons share the claim. A listed meeting's button leads to a prompt, as
+// if its ID had been typed.
 func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	rec := record{
 		kind: "click", ref: newRef(), env: c.EnvelopeID, team: c.TeamID, channel: c.ChannelID,
@@ -281,7 +298,8 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 		h.reply(ctx, out, Reply{Text: msgBadButton, Replace: c.ActionID != ActionPick})
 		return
 	}
-	rec.meeting = t.Meeting
+	rec.meeting, rec.room = t.Meeting, t.Room
+	view := t.view()
 	if h.outsider(c.caller(), &rec) {
 		h.audit(ctx, rec)
 		h.reply(ctx, out, Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)})
@@ -290,7 +308,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	if age := h.now().Sub(t.issued()); age > h.timeout || age < -time.Minute {
 		rec.decision, rec.outcome = DecisionExpired, OutcomeNone
 		h.audit(ctx, rec)
-		h.reply(ctx, out, Reply{Text: msgExpired(t.Meeting, h.timeout), Replace: c.ActionID != ActionPick})
+		h.reply(ctx, out, Reply{Text: msgExpired(view, h.timeout), Replace: c.ActionID != ActionPick})
 		return
 	}
 	if c.UserID != t.User || (t.Team != "" && c.TeamID != t.Team) {
@@ -311,7 +329,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 			return
 		}
 		rec.decision, rec.outcome = DecisionCancelled, OutcomeNone
-		h.reply(ctx, out, Reply{Text: msgCancelled(t.Meeting), Replace: true})
+		h.reply(ctx, out, Reply{Text: msgCancelled(view), Replace: true})
 		return
 	}
 	d := h.auth.Authorize(ctx, c.caller())
@@ -323,35 +341,68 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	if !h.claim(ctx, t, c.EnvelopeID, &rec, out) {
 		return
 	}
-	// "Ending…" goes out while the stop runs, not before it: the meeting
+	if c.ActionID == ActionAskForGood {
+		// The prompt is answered: it gives way to one of its own, with a
+		// ticket of its own, whose danger button ends the meeting for good.
+		// Nothing is asked of Huawei until that one is clicked.
+		rec.outcome = OutcomePrompted
+		t2 := h.newTicket(t.Team, t.User, view)
+		h.reply(ctx, out, Reply{Text: msgPromptForGood(view), Replace: true, Prompt: &Prompt{Meeting: view, Actions: []Action{
+			{ID: ActionEndForGood, Label: labelEndForGood, Value: h.buttonValue(t2, ActionEndForGood), Danger: true, Confirm: confirmForGoodDialog(view)},
+			{ID: ActionCancel, Label: labelCancel, Value: h.buttonValue(t2, ActionCancel)},
+		}}})
+		return
+	}
+	h.end(ctx, c, d, view, c.ActionID == ActionEndForGood, &rec, out)
+}
+
+// end ends the meeting of a prompt whose click was authorized and claimed:
+// with a stop, which keeps its reservation, or for good with a cancel. Each
+// is one request; a refused cancel is reported, and nothing else is tried.
+func (h *EndMeeting) end(ctx context.Context, c Click, d Decision, view MeetingView, forGood bool, rec *record, out Replier) {
+	ending, ended, announce, outcome := msgEnding, msgEnded, msgAnnounce, OutcomeEnded
+	if forGood {
+		ending, ended, announce, outcome = msgEndingForGood, msgEndedForGood, msgAnnounceForGood, OutcomeCancelledForGood
+	}
+	// "Ending…" goes out while the call runs, not before it: the meeting
 	// need not wait for a round trip to Slack. The result waits for it, so
 	// the two replacements arrive in order.
-	ending := make(chan struct{})
+	sent := make(chan struct{})
 	go func() {
-		defer close(ending)
-		h.reply(ctx, out, Reply{Text: msgEnding(t.Meeting, t.Subject), Replace: true})
+		defer close(sent)
+		h.reply(ctx, out, Reply{Text: ending(view), Replace: true})
 	}()
 
 	// The transport decides how long a stop may outlive shutdown (the Slack
-	// bot drains for a while): the stop honours ctx, and the replies below
+	// bot drains for a while): the call honours ctx, and the replies below
 	// still go out when it is cancelled.
 	wctx, cancel := context.WithTimeout(ctx, workTimeout)
 	defer cancel()
 	m, err := h.meetingsFor(d)
-	var res meeting.StopResult
 	if err == nil {
-		res, err = m.Stop(wctx, t.Meeting)
+		if forGood {
+			var res meeting.CancelResult
+			res, err = m.Cancel(wctx, view.ID)
+			rec.requestID = res.RequestID
+		} else {
+			var res meeting.StopResult
+			res, err = m.Stop(wctx, view.ID)
+			rec.requestID = res.RequestID
+		}
 	}
-	<-ending
-	rec.requestID = res.RequestID
+	<-sent
 	if err != nil {
 		rec.fail(err)
-		h.reply(wctx, out, Reply{Text: msgFailure(err, d, t.Meeting, rec.ref), Replace: true})
+		text := msgFailure(err, d, shownID(view), rec.ref)
+		if forGood {
+			text = msgCancelFailure(err, d, view, rec.ref)
+		}
+		h.reply(wctx, out, Reply{Text: text, Replace: true})
 		return
 	}
-	rec.outcome = OutcomeEnded
-	h.reply(wctx, out, Reply{Text: msgEnded(t.Meeting, t.Subject), Replace: true})
-	h.reply(wctx, out, Reply{Text: msgAnnounce(c.UserID, t.Meeting, t.Subject), Public: true})
+	rec.outcome = outcome
+	h.reply(wctx, out, Reply{Text: ended(view), Replace: true})
+	h.reply(wctx, out, Reply{Text: announce(c.UserID, view), Public: true})
 }
 
 // claim marks the prompt answered for the click envelope, and reports
@@ -371,7 +422,7 @@ func (h *EndMeeting) claim(ctx context.Context, t ticket, envelope string, rec *
 		return false
 	case !won:
 		rec.decision, rec.outcome, rec.claimedBy = DecisionDuplicate, OutcomeNone, holder
-		h.reply(ctx, out, Reply{Text: msgDuplicate(t.Meeting)})
+		h.reply(ctx, out, Reply{Text: msgDuplicate(t.view())})
 		return false
 	}
 	return true

@@ -27,20 +27,27 @@ const (
 )
 
 // fakeMeetings is a Meetings whose methods are its function fields. A nil
-// PrepareFn finds testSubject in progress; a nil StopFn ends the meeting.
+// PrepareFn (which serves PrepareTyped) finds testSubject in progress; a
+// nil StopFn ends the meeting, a nil CancelFn ends it for good; a nil
+// HostedFn keeps the meetings whose CanControl is true, which none made
+// outside package meeting is.
 type fakeMeetings struct {
 	PrepareFn func(ctx context.Context, id meeting.ID) (meeting.Conference, error)
 	StopFn    func(ctx context.Context, id meeting.ID) (meeting.StopResult, error)
+	CancelFn  func(ctx context.Context, id meeting.ID) (meeting.CancelResult, error)
 	OnlineFn  func(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error)
+	HostedFn  func(ctx context.Context, confs []meeting.Conference, concurrency int) ([]meeting.Conference, error)
 
-	mu       sync.Mutex
-	prepared []meeting.ID
-	stopped  []meeting.ID
+	mu        sync.Mutex
+	prepared  []meeting.ID
+	stopped   []meeting.ID
+	cancelled []meeting.ID
+	hostedAsk [][]meeting.ID // the IDs of each Hosted call
 }
 
 var _ Meetings = (*fakeMeetings)(nil)
 
-func (f *fakeMeetings) Prepare(ctx context.Context, id meeting.ID) (meeting.Conference, error) {
+func (f *fakeMeetings) PrepareTyped(ctx context.Context, id meeting.ID) (meeting.Conference, error) {
 	f.mu.Lock()
 	f.prepared = append(f.prepared, id)
 	f.mu.Unlock()
@@ -58,6 +65,42 @@ func (f *fakeMeetings) Stop(ctx context.Context, id meeting.ID) (meeting.StopRes
 		return meeting.StopResult{RequestID: "req-stop-1"}, nil
 	}
 	return f.StopFn(ctx, id)
+}
+
+func (f *fakeMeetings) Cancel(ctx context.Context, id meeting.ID) (meeting.CancelResult, error) {
+	f.mu.Lock()
+	f.cancelled = append(f.cancelled, id)
+	f.mu.Unlock()
+	if f.CancelFn == nil {
+		return meeting.CancelResult{RequestID: "req-cancel-1"}, nil
+	}
+	return f.CancelFn(ctx, id)
+}
+
+func (f *fakeMeetings) Hosted(ctx context.Context, confs []meeting.Conference, concurrency int) ([]meeting.Conference, error) {
+	var ids []meeting.ID
+	for _, c := range confs {
+		ids = append(ids, c.ID)
+	}
+	f.mu.Lock()
+	f.hostedAsk = append(f.hostedAsk, ids)
+	f.mu.Unlock()
+	if f.HostedFn != nil {
+		return f.HostedFn(ctx, confs, concurrency)
+	}
+	var out []meeting.Conference
+	for _, c := range confs {
+		if c.CanControl() {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeMeetings) cancels() []meeting.ID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]meeting.ID(nil), f.cancelled...)
 }
 
 func (f *fakeMeetings) Online(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error) {
@@ -303,8 +346,8 @@ func (hs *harness) prompt(t *testing.T) string {
 	out := &recordingReplier{}
 	hs.h.Command(context.Background(), command(string(testID)), out)
 	rs := out.all()
-	if len(rs) != 1 || rs[0].Prompt == nil || len(rs[0].Prompt.Actions) != 2 {
-		t.Fatalf("command replies = %+v, want one prompt with two buttons", rs)
+	if len(rs) != 1 || rs[0].Prompt == nil || len(rs[0].Prompt.Actions) != 3 {
+		t.Fatalf("command replies = %+v, want one prompt with three buttons", rs)
 	}
 	return rs[0].Prompt.Actions[0].Value
 }

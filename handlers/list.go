@@ -1,6 +1,10 @@
 package handlers
 
-import "context"
+import (
+	"context"
+
+	"meetingbot/meeting"
+)
 
 // Listing bounds: Huawei is asked for one page, and the reply shows a few.
 const (
@@ -37,44 +41,62 @@ func (h *EndMeeting) list(ctx context.Context, cmd Command, all bool, rec *recor
 	m, err := h.meetingsFor(d)
 	if err != nil {
 		rec.fail(err)
-		h.reply(ctx, out, Reply{Text: msgFailure(err, d, "", rec.ref)})
+		h.reply(ctx, out, Reply{Text: msgFailure(err, d, nil, rec.ref)})
 		return
 	}
+	// One deadline for the list and the details it may need.
 	wctx, cancel := context.WithTimeout(ctx, workTimeout)
 	defer cancel()
 	confs, count, err := m.Online(wctx, all, listFetch)
+	unchecked := 0
+	if err == nil && !all {
+		confs, unchecked, err = hosted(wctx, m, confs)
+		count = len(confs)
+	}
 	if err != nil {
 		rec.fail(err)
-		h.reply(ctx, out, Reply{Text: msgFailure(err, d, "", rec.ref)})
+		h.reply(ctx, out, Reply{Text: msgFailure(err, d, nil, rec.ref)})
 		return
 	}
-	if !all {
-		// Huawei lists the meetings the user was invited to as well; only
-		// those it gave the host password for are theirs to end.
-		hosted := confs[:0]
-		for _, c := range confs {
-			if c.CanControl() {
-				hosted = append(hosted, c)
-			}
-		}
-		confs, count = hosted, len(hosted)
-	}
 	rec.outcome = OutcomeListed
-	if len(confs) == 0 {
+	switch {
+	case len(confs) == 0 && unchecked == 0:
 		h.reply(ctx, out, Reply{Text: msgListEmpty(all)})
+		return
+	case len(confs) == 0:
+		h.reply(ctx, out, Reply{Text: msgListNoneChecked(unchecked)})
 		return
 	}
 	r := Reply{Text: msgListHeader(all)}
 	for _, c := range confs[:min(len(confs), listShow)] {
-		view := MeetingView{ID: c.ID, Subject: c.Subject, Start: c.Start, End: c.End}
+		view := MeetingView{ID: c.ID, RoomID: c.RoomID, Subject: c.Subject, Start: c.Start, End: c.End}
 		r.Choices = append(r.Choices, Choice{
 			Meeting: view,
 			Text:    msgChoice(view),
-			Action:  Action{ID: ActionPick, Label: labelPick, Value: h.buttonValue(h.newTicket(cmd.TeamID, cmd.UserID, c.ID, c.Subject), ActionPick)},
+			Action:  Action{ID: ActionPick, Label: labelPick, Value: h.buttonValue(h.newTicket(cmd.TeamID, cmd.UserID, view), ActionPick)},
 		})
 	}
-	if more := count - len(r.Choices); more > 0 {
-		r.Footer = msgListMore(more)
-	}
+	r.Footer = msgListFooter(count-len(r.Choices), unchecked)
 	h.reply(ctx, out, r)
+}
+
+// hosted returns the meetings of confs, the online list as the caller's
+// Huawei user, that the caller hosts. Huawei lists the meetings the user
+// was invited to as well; only those it gives the host password for are
+// theirs to end. Where the list carries the passwords, they say so at no
+// cost. Where it does not, each meeting's details, as the caller, say so
+// at the cost of a request: hosted asks about no more meetings than a
+// list shows (listShow), and unchecked counts those it did not ask about.
+func hosted(ctx context.Context, m Meetings, confs []meeting.Conference) (out []meeting.Conference, unchecked int, err error) {
+	n, unknown := 0, 0
+	for ; n < len(confs); n++ {
+		if !confs[n].HostKnown() {
+			if unknown == listShow {
+				break
+			}
+			unknown++
+		}
+	}
+	out, err = m.Hosted(ctx, confs[:n], listShow)
+	return out, len(confs) - n, err
 }

@@ -468,7 +468,7 @@ func TestPickClick(t *testing.T) {
 		hs := newHS(t)
 		v := list(t, hs)
 		hs.clock.Advance(DefaultConfirmTimeout + time.Millisecond)
-		checkReplies(t, hs.click(t, click(ActionPick, v)), []wantReply{{msgExpired(testID, DefaultConfirmTimeout).String(), false, false}})
+		checkReplies(t, hs.click(t, click(ActionPick, v)), []wantReply{{msgExpired(MeetingView{ID: testID}, DefaultConfirmTimeout).String(), false, false}})
 		checkAudits(t, hs.log, []map[string]string{
 			{"kind": "command", "outcome": "listed"},
 			{"kind": "click", "decision": "expired", "outcome": "none", "meeting_id": string(testID)},
@@ -526,7 +526,7 @@ func TestPickClickNeedsPermission(t *testing.T) {
 	on := &onlineRecorder{}
 	as := &fakeAsUser{NewFn: func(string) *fakeMeetings { return &fakeMeetings{OnlineFn: on.Online} }}
 	hs := newHostHarness(t, Policy{HostRule: true, HostByEmail: true}, md.fake(), nil, as)
-	v := hs.h.buttonValue(hs.h.newTicket(testTeam, testUser, testID, testSubject), ActionPick)
+	v := hs.h.buttonValue(hs.h.newTicket(testTeam, testUser, MeetingView{ID: testID, Subject: testSubject}), ActionPick)
 	md.set("")
 	rs := hs.click(t, click(ActionPick, v))
 	checkReplies(t, rs, []wantReply{{"does not know your Huawei Cloud Meeting account", false, false}})

@@ -154,7 +154,7 @@ func TestStrangerWithAHostsEmail(t *testing.T) {
 func TestValueReplayedAsAnotherAction(t *testing.T) {
 	hs := newHarness(t, adminPolicy, nil, nil)
 	end := hs.prompt(t)
-	pick := hs.h.buttonValue(hs.h.newTicket(testTeam, testUser, testID, testSubject), ActionPick)
+	pick := hs.h.buttonValue(hs.h.newTicket(testTeam, testUser, MeetingView{ID: testID, Subject: testSubject}), ActionPick)
 	for _, tt := range []struct{ name, action, value string }{
 		{"cancel's value as End", ActionEnd, as(t, end, ActionCancel)},
 		{"End's value as Cancel", ActionCancel, end},

@@ -24,7 +24,10 @@ import (
 // permission are checked again on the click all the same.
 type ticket struct {
 	Action  string     `json:"a"` // the action ID of the button the value is on
-	Meeting meeting.ID `json:"m"`
+	Meeting meeting.ID `json:"m"` // the conferenceID, which the calls take
+	// Room is the ID of the room that holds the meeting, which the prompt
+	// showed: the click shows it again without asking Huawei.
+	Room    meeting.ID `json:"r,omitempty"`
 	Team    string     `json:"t,omitempty"`
 	User    string     `json:"u"`
 	Issued  int64      `json:"i"` // Unix milliseconds
@@ -38,8 +41,8 @@ const (
 	// shown before an upgrade, are refused.
 	ticketPrefix = "2."
 	// maxTicketValue bounds what decode reads: more than the longest value
-	// encode writes (about 1,550 bytes, with a subject of 150 bytes that
-	// JSON escapes).
+	// encode writes (about 1,530 bytes, with a subject of 150 bytes that
+	// JSON escapes and a room ID of 20 digits).
 	maxTicketValue   = 2000
 	maxTicketSubject = 150 // bytes of the subject kept for the result message
 	nonceLen         = 32
@@ -125,7 +128,7 @@ func (s signer) decode(v string) (ticket, error) {
 	if err := dec.Decode(&t); err != nil || dec.More() {
 		return ticket{}, errBadTicket
 	}
-	if !knownAction(t.Action) || t.Meeting.Validate() != nil || !slackID(t.User, "UW") || (t.Team != "" && !slackID(t.Team, "TE")) ||
+	if !KnownAction(t.Action) || t.Meeting.Validate() != nil || (t.Room != "" && t.Room.Validate() != nil) || !slackID(t.User, "UW") || (t.Team != "" && !slackID(t.Team, "TE")) ||
 		t.Issued <= 0 || len(t.Nonce) != nonceLen || !isHex(t.Nonce) ||
 		len(t.Subject) > maxTicketSubject || !utf8.ValidString(t.Subject) {
 		return ticket{}, errBadTicket
@@ -138,12 +141,12 @@ func (s signer) decode(v string) (ticket, error) {
 	return t, nil
 }
 
-// knownAction reports whether id is the action ID of one of the bot's buttons.
-func knownAction(id string) bool {
-	return id == ActionEnd || id == ActionCancel || id == ActionPick
-}
-
 func (t ticket) issued() time.Time { return time.UnixMilli(t.Issued) }
+
+// view is what the ticket's prompt showed of its meeting.
+func (t ticket) view() MeetingView {
+	return MeetingView{ID: t.Meeting, RoomID: t.Room, Subject: t.Subject}
+}
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {

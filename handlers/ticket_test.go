@@ -19,10 +19,14 @@ func TestTicketRoundTrip(t *testing.T) {
 		{"no team", func(t *ticket) { t.Team = "" }},
 		{"cancel", func(t *ticket) { t.Action = ActionCancel }},
 		{"pick", func(t *ticket) { t.Action = ActionPick }},
+		{"end for good…", func(t *ticket) { t.Action = ActionAskForGood }},
+		{"end for good", func(t *ticket) { t.Action = ActionEndForGood }},
+		{"in a room", func(t *ticket) { t.Room = "9800123456" }},
 		{"no subject", func(t *ticket) { t.Subject = "" }},
 		{"Enterprise Grid IDs", func(t *ticket) { t.Team, t.User = "E0ORG", "W012ABCDEF" }},
 		{"longest IDs", func(t *ticket) {
 			t.Meeting = "12345678901234567890"
+			t.Room = "98765432109876543210"
 			t.Team = "T" + strings.Repeat("Z", 20)
 			t.User = "U" + strings.Repeat("9", 20)
 		}},
@@ -119,6 +123,8 @@ func TestTicketFieldsValidated(t *testing.T) {
 		{"meeting not canonical", func(t *ticket) { t.Meeting = "914-044-873" }},
 		{"meeting empty", func(t *ticket) { t.Meeting = "" }},
 		{"meeting 21 digits", func(t *ticket) { t.Meeting = meeting.ID(strings.Repeat("1", 21)) }},
+		{"room not canonical", func(t *ticket) { t.Room = "980 012 3456" }},
+		{"room too short", func(t *ticket) { t.Room = "12345" }},
 		{"user empty", func(t *ticket) { t.User = "" }},
 		{"user is a team", func(t *ticket) { t.User = testTeam }},
 		{"team is a user", func(t *ticket) { t.Team = testUser }},

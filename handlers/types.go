@@ -28,7 +28,7 @@ type Click struct {
 	EnterpriseID string // on Enterprise Grid
 	ChannelID    string
 	UserID       string
-	ActionID     string // ActionEnd, ActionCancel or ActionPick
+	ActionID     string // one of the Action constants
 	Value        string // the button's value, as the prompt set it
 }
 
@@ -41,7 +41,24 @@ const (
 	ActionEnd    = "endmeeting_confirm" // a prompt's End meeting
 	ActionCancel = "endmeeting_cancel"  // a prompt's Cancel
 	ActionPick   = "endmeeting_pick"    // a listed meeting's End meeting…, which leads to a prompt
+	// ActionAskForGood is a prompt's End for good…, which leads to a
+	// prompt of its own whose danger button is ActionEndForGood.
+	ActionAskForGood = "endmeeting_forgood"
+	// ActionEndForGood ends a meeting and cancels its reservation, so that
+	// nobody can rejoin it.
+	ActionEndForGood = "endmeeting_forgood_confirm"
 )
+
+// KnownAction reports whether id is the action ID of one of the bot's
+// buttons. A transport serves clicks on those alone: anything else in a
+// prompt's message is no answer to it.
+func KnownAction(id string) bool {
+	switch id {
+	case ActionEnd, ActionCancel, ActionPick, ActionAskForGood, ActionEndForGood:
+		return true
+	}
+	return false
+}
 
 // Reply is one message to the user or the channel.
 type Reply struct {
@@ -75,14 +92,19 @@ type Choice struct {
 
 // MeetingView is what a prompt shows of a meeting.
 type MeetingView struct {
-	ID         meeting.ID
+	// ID is the conferenceID, which every call takes.
+	ID meeting.ID
+	// RoomID is the ID of the cloud meeting room or personal meeting ID
+	// that holds the meeting, or empty: the ID people know it by, and the
+	// one shown when set.
+	RoomID     meeting.ID
 	Subject    string
 	Start, End time.Time // zero when unknown
 }
 
 // Action is a button.
 type Action struct {
-	ID      string // ActionEnd, ActionCancel or ActionPick
+	ID      string // one of the Action constants
 	Label   string
 	Value   string
 	Danger  bool     // shown red
@@ -104,12 +126,21 @@ type Replier interface {
 // Meetings is the part of meeting.Client the handlers use, acting as one
 // Huawei user.
 type Meetings interface {
-	// Prepare reads a meeting's details and warms its control token.
-	Prepare(ctx context.Context, id meeting.ID) (meeting.Conference, error)
-	// Stop ends a meeting.
+	// PrepareTyped reads the details of the meeting of an ID as someone
+	// typed it (its conferenceID, or the ID of the room that holds it) and
+	// warms its control token. The Conference's ID is the conferenceID,
+	// which every other call takes.
+	PrepareTyped(ctx context.Context, id meeting.ID) (meeting.Conference, error)
+	// Stop ends a meeting; its reservation is kept.
 	Stop(ctx context.Context, id meeting.ID) (meeting.StopResult, error)
+	// Cancel ends a meeting for good: its reservation is cancelled too.
+	Cancel(ctx context.Context, id meeting.ID) (meeting.CancelResult, error)
 	// Online lists meetings in progress: the user's, or all of them.
 	Online(ctx context.Context, all bool, limit int) ([]meeting.Conference, int, error)
+	// Hosted keeps the meetings of a list that the user hosts, asking
+	// Huawei, at most concurrency at a time, about those the list does not
+	// say.
+	Hosted(ctx context.Context, confs []meeting.Conference, concurrency int) ([]meeting.Conference, error)
 }
 
 // AsUser returns the Meetings of a Huawei user, for the host rule.

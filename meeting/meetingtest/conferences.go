@@ -185,7 +185,7 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 		if m.State != StateInProgress {
 			continue
 		}
-		if !queryAll && m.Scheduler != userID && !slices.Contains(m.Invitees, userID) {
+		if !queryAll && m.Scheduler != userID && !slices.Contains(m.Invitees, userID) && !slices.Contains(m.Chairs, userID) {
 			continue
 		}
 		if search != "" && !strings.Contains(strings.ToLower(m.Subject), search) &&

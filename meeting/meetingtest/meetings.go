@@ -50,6 +50,11 @@ type Meeting struct {
 	GuestPassword string   // participant password
 	Scheduler     string   // user ID of the host; "" is the administrator
 	Invitees      []string // user IDs
+	// Chairs are user IDs invited as chairpersons (an attendee with the
+	// chair role): like the scheduler they get the host password and may
+	// end the meeting, but only the scheduler, who created it, or an
+	// administrator may cancel it.
+	Chairs []string
 	// RoomID, when set, holds the meeting in a cloud meeting room or a
 	// personal meeting ID with that meeting ID (digits): Huawei reports
 	// vmrFlag 1 and RoomID as vmrConferenceID, the ID its clients show.
@@ -72,6 +77,7 @@ type meetingRecord struct {
 
 func (m Meeting) clone() Meeting {
 	m.Invitees = slices.Clone(m.Invitees)
+	m.Chairs = slices.Clone(m.Chairs)
 	return m
 }
 
@@ -221,11 +227,11 @@ func (s *Server) isAdmin(userID string) bool {
 	return ok && u.Admin
 }
 
-// roleOf returns the user's role in m: "chair" for the scheduler and for
-// administrators, "general" for invitees, "" for anyone else.
+// roleOf returns the user's role in m: "chair" for the scheduler, its
+// chairs and administrators, "general" for invitees, "" for anyone else.
 func (s *Server) roleOf(userID string, m *meetingRecord) string {
 	switch {
-	case s.isAdmin(userID) || m.Scheduler == userID:
+	case s.isAdmin(userID) || m.Scheduler == userID || slices.Contains(m.Chairs, userID):
 		return "chair"
 	case slices.Contains(m.Invitees, userID):
 		return "general"
