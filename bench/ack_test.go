@@ -202,7 +202,13 @@ func startFloor(tb testing.TB) *ackTarget {
 // another, for the load cmd, logged in and with its connections open.
 func startAckBot(tb testing.TB, cmd func(i int) slacktest.SlashCommand) *ackTarget {
 	tb.Helper()
-	br := startBot(tb, botOpts{meetings: ackMeetings, huaweiApart: true})
+	return startAckProgram(tb, progBot, cmd)
+}
+
+// startAckProgram is startAckBot for one build of meetingbot.
+func startAckProgram(tb testing.TB, prog string, cmd func(i int) slacktest.SlashCommand) *ackTarget {
+	tb.Helper()
+	br := startBot(tb, botOpts{program: prog, meetings: ackMeetings, huaweiApart: true})
 	if _, err := br.prompt(ctxFor(tb), admin, meetingID(0)); err != nil {
 		tb.Fatalf("%v\n%s", err, br.prog.output())
 	}
@@ -261,6 +267,34 @@ func BenchmarkAckLatency(b *testing.B) {
 	b.ReportMetric(float64(f.bot.over(3*time.Second)), "acks>=3s")
 	b.ReportMetric(float64(botCPU.Milliseconds())/float64(b.N), "bot-cpu-ms")
 	b.ReportMetric(float64(fakesCPU.Milliseconds())/float64(b.N), "fakes+driver-cpu-ms")
+}
+
+// BenchmarkAckWait is BenchmarkAckLatency with meetingbot as built and
+// meetingbot without the wait for the ack's write (progBotNoWait) side by
+// side, between two floors, in one interleaved run: floor, meetingbot,
+// floor again, meetingbot without the wait.
+func BenchmarkAckWait(b *testing.B) {
+	var floor, bot, again, nowait durations
+	for range b.N {
+		ts := []*ackTarget{startFloor(b), startAckBot(b, mixedCommand), startFloor(b), startAckProgram(b, progBotNoWait, mixedCommand)}
+		interleave(b, ts...)
+		for _, t := range ts {
+			t.stop()
+		}
+		floor, bot = append(floor, ts[0].lat...), append(bot, ts[1].lat...)
+		again, nowait = append(again, ts[2].lat...), append(nowait, ts[3].lat...)
+	}
+	ratio := func(a, b durations) float64 { return float64(a.pct(0.99)) / float64(b.pct(0.99)) }
+	b.ReportMetric(ms(floor.pct(0.99)), "floor-p99-ms")
+	b.ReportMetric(ms(bot.pct(0.5)), "wait-p50-ms")
+	b.ReportMetric(ms(bot.pct(0.99)), "wait-p99-ms")
+	b.ReportMetric(ms(nowait.pct(0.5)), "nowait-p50-ms")
+	b.ReportMetric(ms(nowait.pct(0.99)), "nowait-p99-ms")
+	b.ReportMetric(ratio(bot, floor), "wait-p99/floor-p99")
+	b.ReportMetric(ratio(nowait, floor), "nowait-p99/floor-p99")
+	b.ReportMetric(ratio(again, floor), "floor-again-p99/floor-p99")
+	b.ReportMetric(ratio(nowait, bot), "nowait-p99/wait-p99")
+	b.ReportMetric(float64(bot.over(3*time.Second)+nowait.over(3*time.Second)), "acks>=3s")
 }
 
 // BenchmarkAckSlowHuawei sends meetingbot the mixed load of

@@ -69,8 +69,9 @@ var programs struct {
 
 // The programs, by file name in programs.dir.
 const (
-	progBot        = "meetingbot"       // the program, as go build . builds it
-	progBotProbe   = "meetingbot-probe" // the same with testdata/probe.go added to package main
+	progBot        = "meetingbot"        // the program, as go build . builds it
+	progBotProbe   = "meetingbot-probe"  // the same with testdata/probe.go added to package main
+	progBotNoWait  = "meetingbot-nowait" // with testdata/nowait_wire.go for bot/wire.go: BenchmarkAckWait
 	progFloor      = "floor"
 	progFakeHuawei = "fakehuawei"
 )
@@ -112,9 +113,24 @@ func buildPrograms() (string, error) {
 	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
 		return dir, err
 	}
+	nowait, err := filepath.Abs(filepath.Join("testdata", "nowait_wire.go"))
+	if err != nil {
+		return dir, err
+	}
+	overlay, err = json.Marshal(map[string]any{"Replace": map[string]string{
+		filepath.Join(root, "bot", "wire.go"): nowait,
+	}})
+	if err != nil {
+		return dir, err
+	}
+	nowaitFile := filepath.Join(dir, "nowait-overlay.json")
+	if err := os.WriteFile(nowaitFile, overlay, 0o600); err != nil {
+		return dir, err
+	}
 	for _, args := range [][]string{
 		{"build", "-o", dir + string(filepath.Separator), ".", "./bench/floor", "./bench/fakehuawei"},
 		{"build", "-overlay", overlayFile, "-o", filepath.Join(dir, progBotProbe), "."},
+		{"build", "-overlay", nowaitFile, "-o", filepath.Join(dir, progBotNoWait), "."},
 	} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = root
