@@ -64,81 +64,90 @@ func TestMain(m *testing.M) {
 var programs struct {
 	once sync.Once
 	dir  string
-	err  error
+	errs map[string]error // why a program could not be built
 }
 
 // The programs, by file name in programs.dir.
 const (
 	progBot        = "meetingbot"        // the program, as go build . builds it
-	progBotProbe   = "meetingbot-probe"  // the same with testdata/probe.go added to package main
-	progBotNoWait  = "meetingbot-nowait" // with testdata/nowait_wire.go for bot/wire.go: BenchmarkAckWait
+	progBotProbe   = "meetingbot-probe"  // with testdata/probe.go added to package main
+	progBotNoWait  = "meetingbot-nowait" // with testdata/nowait_wire.go for bot/wire.go
 	progFloor      = "floor"
 	progFakeHuawei = "fakehuawei"
 )
 
+// variants are the builds of meetingbot with a file of testdata laid over
+// the module (go build -overlay): the program name, the file's path in the
+// module, and the file in testdata.
+var variants = []struct{ name, at, file string }{
+	{progBotProbe, "zz_bench_probe.go", "probe.go"},  // a file added to package main
+	{progBotNoWait, "bot/wire.go", "nowait_wire.go"}, // a file replaced
+}
+
 // program returns the path of the executable name, building them all the
-// first time.
+// first time. A program that did not build fails only the benchmarks that
+// start it.
 func program(tb testing.TB, name string) string {
 	tb.Helper()
-	programs.once.Do(func() { programs.dir, programs.err = buildPrograms() })
-	if programs.err != nil {
-		tb.Fatal(programs.err)
+	programs.once.Do(func() { programs.dir, programs.errs = buildPrograms() })
+	if err := programs.errs[name]; err != nil {
+		tb.Fatal(err)
 	}
 	return filepath.Join(programs.dir, name)
 }
 
-// buildPrograms builds meetingbot, floor and fakehuawei with go build, and
-// meetingbot once more with the probe, into a new temporary folder.
-func buildPrograms() (string, error) {
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %v", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	probe, err := filepath.Abs(filepath.Join("testdata", "probe.go"))
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "meetingbot-bench-")
-	if err != nil {
-		return "", err
-	}
-	overlay, err := json.Marshal(map[string]any{"Replace": map[string]string{
-		filepath.Join(root, "zz_bench_probe.go"): probe,
-	}})
-	if err != nil {
-		return dir, err
-	}
-	overlayFile := filepath.Join(dir, "probe-overlay.json")
-	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
-		return dir, err
-	}
-	nowait, err := filepath.Abs(filepath.Join("testdata", "nowait_wire.go"))
-	if err != nil {
-		return dir, err
-	}
-	overlay, err = json.Marshal(map[string]any{"Replace": map[string]string{
-		filepath.Join(root, "bot", "wire.go"): nowait,
-	}})
-	if err != nil {
-		return dir, err
-	}
-	nowaitFile := filepath.Join(dir, "nowait-overlay.json")
-	if err := os.WriteFile(nowaitFile, overlay, 0o600); err != nil {
-		return dir, err
-	}
-	for _, args := range [][]string{
-		{"build", "-o", dir + string(filepath.Separator), ".", "./bench/floor", "./bench/fakehuawei"},
-		{"build", "-overlay", overlayFile, "-o", filepath.Join(dir, progBotProbe), "."},
-		{"build", "-overlay", nowaitFile, "-o", filepath.Join(dir, progBotNoWait), "."},
-	} {
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return dir, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+// buildPrograms builds meetingbot, floor and fakehuawei, and the variants
+// of meetingbot, into a new temporary folder.
+func buildPrograms() (string, map[string]error) {
+	errs := map[string]error{}
+	fail := func(err error, names ...string) {
+		for _, n := range names {
+			errs[n] = err
 		}
 	}
-	return dir, nil
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		err = fmt.Errorf("go env GOMOD: %v", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	var dir string
+	if err == nil {
+		dir, err = os.MkdirTemp("", "meetingbot-bench-")
+	}
+	if err != nil {
+		fail(err, progBot, progFloor, progFakeHuawei, progBotProbe, progBotNoWait)
+		return dir, errs
+	}
+	if err := goBuild(root, "-o", dir+string(filepath.Separator), ".", "./bench/floor", "./bench/fakehuawei"); err != nil {
+		fail(err, progBot, progFloor, progFakeHuawei)
+	}
+	for _, v := range variants {
+		file, err := filepath.Abs(filepath.Join("testdata", v.file))
+		if err != nil {
+			fail(err, v.name)
+			continue
+		}
+		overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{filepath.Join(root, filepath.FromSlash(v.at)): file}})
+		overlayFile := filepath.Join(dir, v.name+".overlay.json")
+		if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
+			fail(err, v.name)
+			continue
+		}
+		if err := goBuild(root, "-overlay", overlayFile, "-o", filepath.Join(dir, v.name), "."); err != nil {
+			fail(err, v.name)
+		}
+	}
+	return dir, errs
+}
+
+// goBuild runs go build with args in the module's root folder.
+func goBuild(root string, args ...string) error {
+	cmd := exec.Command("go", append([]string{"build"}, args...)...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }
 
 // child is a program in a child process.

@@ -1,7 +1,9 @@
 // This file is no part of meetingbot. BenchmarkAckWait builds the program a
 // second time with it in place of bot/wire.go (go build -overlay): no
 // wrapper around the Socket Mode connection (slack-go's own dialer, as
-// socketmode.OptionDialer(nil) gives) and no wait for the ack's write.
+// socketmode.OptionDialer(nil) gives) and no wait for the ack's write. It
+// declares what bot.go and pool.go take from wire.go; when that changes,
+// change it here too (meanwhile only BenchmarkAckWait fails).
 
 package bot
 
