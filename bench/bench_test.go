@@ -163,11 +163,11 @@ type child struct {
 }
 
 // startChild starts the program name with args, and env added to this
-// process's environment less the program's own settings. With logs, standard error
-// goes to a file of its own (meetingbot's log, JSON at info level as in
-// production), read back only when something fails. Standard input gets
-// stdin, then end of file. The child is stopped by the test's cleanup if it
-// is still running, and killed when this process dies.
+// process's environment less the program's own settings. With logs,
+// standard error goes to a file of its own (meetingbot's log, JSON at info
+// level as in production), read back only when something fails. Standard
+// input gets stdin, then end of file. The child is stopped by the test's
+// cleanup if it is still running, and killed when this process dies.
 func startChild(tb testing.TB, name string, args []string, env map[string]string, logs bool, stdin []byte) *child {
 	tb.Helper()
 	cmd := exec.Command(program(tb, name), args...)
