@@ -22,6 +22,8 @@ import (
 // Slack's wss:// URL), so it may be an earlier ack still going out, a pong or
 // a reconnect's handshake: the work may then start a moment before its ack
 // is written. This orders for latency; nothing depends on it for correctness.
+// What it gains is measured by BenchmarkAckWait in bench/ (BENCHMARKS.md,
+// benchmark 1): rerun it when upgrading slack-go.
 type ackWire struct {
 	mu   sync.Mutex
 	next chan struct{} // closed at the next write, then replaced

@@ -1,0 +1,258 @@
+//go:build linux
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"meetingbot/bot/slacktest"
+	"meetingbot/handlers"
+	"meetingbot/meeting/meetingtest"
+)
+
+// 4. Cost of a command and its click.
+
+const (
+	costPairs       = 500 // command + End click, for CPU and allocations
+	costWarm        = 10
+	costWorkers     = 4
+	memCommands     = 10_000 // command + Cancel click, for memory
+	memWorkers      = 8
+	memMeetings     = 20
+	memWorkspaceAdm = 500
+	// sweptAfter is a wait after which every claim (61 s) and user look-up
+	// (1 min) of memory has expired and been swept (once a minute).
+	sweptAfter = 2*time.Minute + 10*time.Second
+)
+
+// BenchmarkCommandClickCost measures what a command and its click cost the
+// program, alone in its child process: CPU time and allocations per pair,
+// then memory after memCommands commands and once their prompts have
+// expired. The program is built with testdata/probe.go, which reports
+// these on a signal.
+func BenchmarkCommandClickCost(b *testing.B) {
+	for range b.N {
+		pairCost(b)
+		memory(b)
+	}
+}
+
+// The lines of testdata/probe.go.
+const (
+	probeCounters = "probe-counters: " // on SIGUSR2: CPU ns, allocations, bytes allocated
+	probeMemory   = "probe-memory: "   // on SIGUSR1: heap in use, RSS, in bytes
+)
+
+// probe signals the child c (built with the probe) and returns the numbers
+// of the line it answers with.
+func probe(tb testing.TB, c *child, sig syscall.Signal, prefix string) []uint64 {
+	tb.Helper()
+	n := c.lines(prefix)
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		tb.Fatal(err)
+	}
+	var out []uint64
+	for _, f := range strings.Fields(c.line(tb, prefix, n)) {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			tb.Fatalf("%s: line %q: %v", c.name, prefix, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// pairCost reports CPU time and allocations per command+End pair: the
+// program's, from its probe, and this process's (the fakes and the driver).
+func pairCost(b *testing.B) {
+	br := startBot(b, botOpts{program: progBotProbe, meetings: costWarm + costPairs})
+	defer br.close()
+	ctx := ctxFor(b)
+	next := 0
+	pairs := func(n int) {
+		first := next
+		next += n
+		if err := parallel(n, costWorkers, func(i int) error {
+			return br.endPair(ctx, admin, meetingID(first+i))
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := br.slack.WaitMessages(ctx, next); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pairs(costWarm) // log in, open connections
+
+	slackPort, huaweiPort := port(br.slack.APIURL()), port(br.huawei.URL())
+	slackTW0, huaweiTW0 := timeWait(slackPort), timeWait(huaweiPort)
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	bot0 := probe(b, br.prog, syscall.SIGUSR2, probeCounters)
+	runtime.ReadMemStats(&m0)
+	cpu0 := cpu()
+	pairs(costPairs)
+	cpu1 := cpu()
+	runtime.ReadMemStats(&m1)
+	bot1 := probe(b, br.prog, syscall.SIGUSR2, probeCounters)
+	slackTW, huaweiTW := timeWait(slackPort)-slackTW0, timeWait(huaweiPort)-huaweiTW0
+
+	per := func(x float64) float64 { return x / costPairs }
+	b.ReportMetric(per(float64(bot1[0]-bot0[0])/1e3), "cpu-bot-us/pair")
+	b.ReportMetric(per(float64(bot1[1]-bot0[1])), "allocs-bot/pair")
+	b.ReportMetric(per(float64(bot1[2]-bot0[2]))/1024, "alloc-bot-KB/pair")
+	b.ReportMetric(per(float64((cpu1 - cpu0).Microseconds())), "cpu-fakes+driver-us/pair")
+	b.ReportMetric(per(float64(m1.Mallocs-m0.Mallocs)), "allocs-fakes+driver/pair")
+	b.ReportMetric(per(float64(m1.TotalAlloc-m0.TotalAlloc))/1024, "alloc-fakes+driver-KB/pair")
+	b.ReportMetric(per(float64(slackTW)), "slack-conns-closed/pair")
+	b.ReportMetric(per(float64(huaweiTW)), "huawei-conns-closed/pair")
+}
+
+// port returns the port of a http://127.0.0.1:port/… URL.
+func port(u string) int {
+	u = strings.TrimPrefix(u, "http://127.0.0.1:")
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[:i]
+	}
+	p, _ := strconv.Atoi(u)
+	return p
+}
+
+// timeWait counts the TCP connections to 127.0.0.1:port in TIME_WAIT on the
+// client's side: connections a client opened and then closed first, within
+// the last minute. A client that keeps its connections open for reuse
+// leaves none.
+func timeWait(port int) int {
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return 0
+	}
+	want := fmt.Sprintf("0100007F:%04X", port)
+	n := 0
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 3 && f[2] == want && f[3] == "06" { // rem_address, st: TIME_WAIT
+			n++
+		}
+	}
+	return n
+}
+
+func mb(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// memory reports the program's heap and RSS after memCommands
+// command+Cancel pairs, and after their prompts have expired.
+func memory(b *testing.B) {
+	br := startBot(b, botOpts{
+		program:  progBotProbe,
+		meetings: memMeetings,
+		env:      map[string]string{"ENDMEETING_CONFIRM_TIMEOUT": "1s", "ENDMEETING_ALLOW_WORKSPACE_ADMINS": "true"},
+		setup: func(s *slacktest.Server, _ *meetingtest.Server) {
+			for i := range memWorkspaceAdm {
+				s.AddUser(slacktest.User{ID: fmt.Sprintf("U0WS%04d", i), Name: fmt.Sprintf("wsadmin%d", i), IsAdmin: true})
+			}
+		},
+	})
+	defer br.close()
+	mem := func() (heap, rss uint64) {
+		v := probe(b, br.prog, syscall.SIGUSR1, probeMemory)
+		return v[0], v[1]
+	}
+	startHeap, startRSS := mem()
+	user := func(i int) string {
+		if i%2 == 0 {
+			return admin
+		}
+		return fmt.Sprintf("U0WS%04d", (i/2)%memWorkspaceAdm)
+	}
+	var expired, cancelled int
+	var mu sync.Mutex
+	pairs := func(first, n int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*wait)
+		defer cancel()
+		if err := parallel(n, memWorkers, func(i int) error {
+			i += first
+			prompt, err := br.prompt(ctx, user(i), meetingID(i%memMeetings))
+			if err != nil {
+				return err
+			}
+			_, p, err := br.click(ctx, user(i), handlers.ActionCancel, prompt, 1)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case strings.HasPrefix(p[0].Text, "Cancelled."):
+				cancelled++
+			case strings.Contains(p[0].Text, "expired"):
+				expired++
+			default:
+				return fmt.Errorf("cancel reply %q", p[0].Text)
+			}
+			return nil
+		}); err != nil {
+			b.Fatalf("%v\n%s", err, br.prog.output())
+		}
+	}
+	pairs(0, memWorkers) // log in, open connections, warm the caches a little
+	idleHeap, idleRSS := mem()
+	pairs(memWorkers, memCommands)
+	fullHeap, fullRSS := mem()
+	w := expireWait(b)
+	time.Sleep(w)
+	waitHeap, waitRSS := mem()
+	// In a long run (the caches swept), a second round of as many pairs
+	// and the same wait: a program that keeps nothing past the caches'
+	// lifetimes ends it where it ended the first.
+	want := memWorkers + memCommands
+	if w >= sweptAfter {
+		pairs(want, memCommands)
+		want += memCommands
+		time.Sleep(w)
+		heap2, rss2 := mem()
+		b.ReportMetric(mb(heap2), "heap-expired2-MB")
+		b.ReportMetric(mb(rss2), "rss-expired2-MB")
+	}
+	br.close()
+	if cancelled+expired != want {
+		b.Fatalf("cancelled %d + expired %d, want %d", cancelled, expired, want)
+	}
+	b.ReportMetric(mb(startHeap), "heap-start-MB")
+	b.ReportMetric(mb(idleHeap), "heap-idle-MB")
+	b.ReportMetric(mb(fullHeap), "heap-10k-MB")
+	b.ReportMetric(mb(waitHeap), "heap-expired-MB")
+	b.ReportMetric((float64(waitHeap)-float64(idleHeap))/memCommands, "heap-B/cmd")
+	b.ReportMetric(mb(startRSS), "rss-start-MB")
+	b.ReportMetric(mb(idleRSS), "rss-idle-MB")
+	b.ReportMetric(mb(fullRSS), "rss-10k-MB")
+	b.ReportMetric(mb(waitRSS), "rss-expired-MB")
+	b.ReportMetric(float64(expired), "expired-clicks")
+}
+
+// expireWait is how long memory waits after the commands before it
+// measures again: 3 s by default, so that every prompt (1 s) has expired.
+// The program sweeps its caches once a minute; a claim lives 61 s with a
+// 1 s confirm timeout, a user look-up 1 minute.
+// MEETINGBOT_BENCH_EXPIRE_WAIT (a Go duration, at most 15m) waits longer to
+// see the sweeps, and from sweptAfter on memory runs a second round.
+func expireWait(tb testing.TB) time.Duration {
+	tb.Helper()
+	v := os.Getenv("MEETINGBOT_BENCH_EXPIRE_WAIT")
+	if v == "" {
+		return 3 * time.Second
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > 15*time.Minute {
+		tb.Fatalf("MEETINGBOT_BENCH_EXPIRE_WAIT=%q: want a Go duration up to 15m", v)
+	}
+	return d
+}
