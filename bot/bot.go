@@ -273,22 +273,18 @@ func (b *Bot) dispatch(sm *socketmode.Client, evt socketmode.Event, jobs *pool) 
 		b.log.Error("slack: invalid auth")
 		return
 	case socketmode.EventTypeSlashCommand:
-		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok || evt.Request == nil {
-			b.ackEmpty(sm, evt)
+		if cmd, ok := evt.Data.(slack.SlashCommand); ok && evt.Request != nil {
+			b.slashCommand(sm, evt.Request, cmd, jobs)
 			return
 		}
-		b.slashCommand(sm, evt.Request, cmd, jobs)
-		return
 	case socketmode.EventTypeInteractive:
-		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok || evt.Request == nil {
-			b.ackEmpty(sm, evt)
+		if cb, ok := evt.Data.(slack.InteractionCallback); ok && evt.Request != nil {
+			b.interactive(sm, evt.Request, cb, jobs)
 			return
 		}
-		b.interactive(sm, evt.Request, cb, jobs)
-		return
 	}
+	// Everything else, a command or a click the bot cannot read included, is
+	// acked with nothing, so that Slack does not send it again.
 	b.ackEmpty(sm, evt)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"meetingbot/handlers"
+	"meetingbot/internal/neterr"
 )
 
 // Identity is whom Slack says the bot token belongs to: auth.test's answer.
@@ -65,7 +66,7 @@ func AuthTest(ctx context.Context, hc *http.Client, apiURL, botToken string) (Id
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return Identity{}, unwrapURLError(err) // *url.Error would repeat the URL
+		return Identity{}, neterr.WithoutURL(err) // *url.Error would repeat the URL
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))

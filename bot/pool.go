@@ -147,22 +147,26 @@ func (p *pool) stop(drain time.Duration) {
 	})
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
-	drained := time.NewTimer(drain)
-	defer drained.Stop()
-	select {
-	case <-done:
-	case <-drained.C:
+	if !closedWithin(done, drain) {
 		p.log.Warn("shutdown: work still in flight after the drain timeout; cancelling it")
 	}
 	p.cancel()
 	repliesEnd := time.AfterFunc(shutdownReplies, p.endReplies)
 	defer repliesEnd.Stop()
-	grace := time.NewTimer(shutdownReplies + stopGrace)
-	defer grace.Stop()
-	select {
-	case <-done:
-	case <-grace.C:
+	if !closedWithin(done, shutdownReplies+stopGrace) {
 		p.log.Error("shutdown: work still running after the replies' deadline; leaving it behind")
 	}
 	p.endReplies()
+}
+
+// closedWithin reports whether done closes within d.
+func closedWithin(done <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }

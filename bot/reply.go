@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"meetingbot/handlers"
+	"meetingbot/internal/neterr"
 )
 
 // poster is the part of slack-go the replier uses.
@@ -58,7 +59,7 @@ func (rs *responder) post(ctx context.Context, u string, m message) error {
 		resp, err := rs.http.Do(req)
 		if err != nil {
 			// *url.Error repeats the URL, which is a secret.
-			last = fmt.Errorf("response_url post failed: %w", unwrapURLError(err))
+			last = fmt.Errorf("response_url post failed: %w", neterr.WithoutURL(err))
 			if ctx.Err() != nil {
 				return last
 			}
@@ -76,13 +77,6 @@ func (rs *responder) post(ctx context.Context, u string, m message) error {
 		return fmt.Errorf("response_url post: status %d", resp.StatusCode)
 	}
 	return last
-}
-
-func unwrapURLError(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return ue.Err
-	}
-	return err
 }
 
 // slackAllowed accepts the response URLs Slack hands out, and those on the
@@ -136,7 +130,7 @@ func (s *slackReplier) reply(ctx context.Context, r handlers.Reply) error {
 	if err == nil {
 		return nil
 	}
-	err = fmt.Errorf("chat.postMessage: %w", unwrapURLError(err)) // the URL stays out of logs
+	err = fmt.Errorf("chat.postMessage: %w", neterr.WithoutURL(err)) // the URL stays out of logs
 	if ctx.Err() != nil {
 		return err // no time left to post it another way
 	}

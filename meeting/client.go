@@ -20,6 +20,8 @@ import (
 
 	"github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
+
+	"meetingbot/internal/neterr"
 )
 
 // DefaultEndpoint is Huawei Cloud Meeting's API host for the Chinese mainland.
@@ -363,11 +365,11 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 	if err != nil {
 		s.observe.Request(r.op, 0, time.Since(start))
 		s.log.LogAttrs(ctx, slog.LevelDebug, "huawei request failed", slog.String("op", r.op),
-			slog.Float64("duration_ms", ms(time.Since(start))), slog.String("error", safeNetError(err)))
+			slog.Float64("duration_ms", ms(time.Since(start))), slog.String("error", neterr.Describe(err)))
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return response{}, 0, ctx.Err() // the caller gave up: not Huawei's fault
 		}
-		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Err: errors.New(safeNetError(err))}
+		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Err: errors.New(neterr.Describe(err))}
 	}
 	defer resp.Body.Close()
 	// A 2xx to a call whose status says all (a stop) is decided on the
@@ -386,7 +388,7 @@ func (s *shared) sendOnce(ctx context.Context, r request) (response, time.Durati
 		slog.Int("status", resp.StatusCode), slog.String("request_id", rid),
 		slog.Float64("duration_ms", ms(time.Since(start))))
 	if err != nil {
-		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Status: resp.StatusCode, RequestID: rid, Err: errors.New(safeNetError(err))}
+		return response{}, 0, &Error{Op: r.op, Kind: ErrUnavailable, Status: resp.StatusCode, RequestID: rid, Err: errors.New(neterr.Describe(err))}
 	}
 	if !success {
 		return response{}, retryAfter(resp.Header), decodeError(r.op, r.auth, resp.StatusCode, resp.Header, data)
@@ -418,18 +420,6 @@ func retryAfter(h http.Header) time.Duration {
 		return 0
 	}
 	return time.Duration(n) * time.Second
-}
-
-// safeNetError describes a transport error without the URL, which
-// *url.Error would repeat.
-func safeNetError(err error) string {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		err = ue.Err
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
-	return err.Error()
 }
 
 // decodeJSON decodes a 2xx body into v.

@@ -12,12 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"meetingbot/internal/neterr"
 )
 
 // DefaultPrefix starts every key the store writes.
@@ -93,18 +94,7 @@ func (s *Store) Close() error { return s.c.Close() }
 // fail wraps a Redis error so that it matches ErrUnavailable and prints no
 // URL.
 func fail(op string, err error) error {
-	return fmt.Errorf("%w: %s: %s", ErrUnavailable, op, safe(err))
-}
-
-// safe describes err without the URL that a dial error may repeat.
-func safe(err error) string {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		err = ue.Err
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
-	return err.Error()
+	return fmt.Errorf("%w: %s: %s", ErrUnavailable, op, neterr.Describe(err))
 }
 
 func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {

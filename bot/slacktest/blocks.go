@@ -57,16 +57,7 @@ func checkBlocks(raw []byte) (code string, msgs []string) {
 			continue
 		}
 		if id, has := obj["block_id"]; has {
-			s, isStr := id.(string)
-			switch {
-			case !isStr || s == "":
-				c.errorf(ptr+"/block_id", "must be a non-empty string")
-			case runeCount(s) > maxBlockIDLength:
-				c.errorf(ptr+"/block_id", "must be less than %d characters", maxBlockIDLength+1)
-			case blockIDs[s]:
-				c.errorf(ptr+"/block_id", "block_id %q is already used", s)
-			}
-			blockIDs[s] = true
+			c.id(ptr+"/block_id", id, maxBlockIDLength, blockIDs, "block_id %q is already used")
 		}
 		c.block(ptr, obj)
 	}
@@ -166,16 +157,7 @@ func (c *blockChecker) element(ptr string, v any, actionIDs map[string]bool) {
 		c.errorf(ptr+"/type", "missing required field: type")
 	}
 	if id, has := e["action_id"]; has {
-		s, isStr := id.(string)
-		switch {
-		case !isStr || s == "":
-			c.errorf(ptr+"/action_id", "must be a non-empty string")
-		case runeCount(s) > maxActionIDLength:
-			c.errorf(ptr+"/action_id", "must be less than %d characters", maxActionIDLength+1)
-		case actionIDs[s]:
-			c.errorf(ptr+"/action_id", "action_id %q is already used in this block", s)
-		}
-		actionIDs[s] = true
+		c.id(ptr+"/action_id", id, maxActionIDLength, actionIDs, "action_id %q is already used in this block")
 	}
 	if typ == "button" {
 		c.text(ptr+"/text", e["text"], maxButtonText, true)
@@ -186,6 +168,22 @@ func (c *blockChecker) element(ptr string, v any, actionIDs map[string]bool) {
 	if conf, has := e["confirm"]; has {
 		c.confirm(ptr+"/confirm", conf)
 	}
+}
+
+// id checks a block_id or an action_id: a non-empty string of at most limit
+// characters that seen, the IDs already used where it must be unique, does
+// not hold yet. used is Slack's message for a repeat, with a %q for the ID.
+func (c *blockChecker) id(ptr string, v any, limit int, seen map[string]bool, used string) {
+	s, isStr := v.(string)
+	switch {
+	case !isStr || s == "":
+		c.errorf(ptr, "must be a non-empty string")
+	case runeCount(s) > limit:
+		c.errorf(ptr, "must be less than %d characters", limit+1)
+	case seen[s]:
+		c.errorf(ptr, used, s)
+	}
+	seen[s] = true
 }
 
 // confirm checks a confirmation dialog object.

@@ -12,6 +12,28 @@ import (
 // payloads; Socket Mode apps must not rely on it.
 const verificationToken = "x"
 
+// senderTeam returns the team and Enterprise Grid organization of whoever
+// sends a command or a click: the ones given, or with no team given the
+// server's team, and its organization unless one was given.
+func (s *Server) senderTeam(teamID, enterpriseID string) (team, enterprise string) {
+	if teamID == "" {
+		teamID = s.cfg.TeamID
+		if enterpriseID == "" {
+			enterpriseID = s.cfg.EnterpriseID
+		}
+	}
+	return teamID, enterpriseID
+}
+
+// channelName returns name, or "directmessage" for an unnamed D… channel,
+// as Slack names a DM in payloads.
+func channelName(id, name string) string {
+	if name == "" && strings.HasPrefix(id, "D") {
+		return "directmessage"
+	}
+	return name
+}
+
 // SlashCommand is a slash command invocation to push to the bot.
 type SlashCommand struct {
 	// TeamID defaults to Config.TeamID.
@@ -68,18 +90,11 @@ func (s *Server) SendSlashCommandTo(ctx context.Context, c SlashCommand, conns .
 
 // slashCommand returns a fresh response_url and the payload for c.
 func (s *Server) slashCommand(c SlashCommand) (string, slashPayload) {
-	if c.TeamID == "" {
-		c.TeamID = s.cfg.TeamID
-		if c.EnterpriseID == "" {
-			c.EnterpriseID = s.cfg.EnterpriseID
-		}
-	}
+	c.TeamID, c.EnterpriseID = s.senderTeam(c.TeamID, c.EnterpriseID)
 	if c.Command == "" {
 		c.Command = "/endmeeting"
 	}
-	if c.ChannelName == "" && strings.HasPrefix(c.ChannelID, "D") {
-		c.ChannelName = "directmessage"
-	}
+	c.ChannelName = channelName(c.ChannelID, c.ChannelName)
 	responseURL := s.newResponseURL("commands", c.TeamID)
 	return responseURL, slashPayload{
 		Token:               verificationToken,
@@ -214,19 +229,12 @@ func (s *Server) SendBlockActionTo(ctx context.Context, a BlockAction, conns ...
 
 // blockAction returns a fresh response_url and the payload for a.
 func (s *Server) blockAction(a BlockAction) (string, blockActionsPayload) {
-	if a.TeamID == "" {
-		a.TeamID = s.cfg.TeamID
-		if a.EnterpriseID == "" {
-			a.EnterpriseID = s.cfg.EnterpriseID
-		}
-	}
+	a.TeamID, a.EnterpriseID = s.senderTeam(a.TeamID, a.EnterpriseID)
 	var enterprise *actionEnterprise
 	if a.EnterpriseID != "" {
 		enterprise = &actionEnterprise{ID: a.EnterpriseID, Name: a.EnterpriseID}
 	}
-	if a.ChannelName == "" && strings.HasPrefix(a.ChannelID, "D") {
-		a.ChannelName = "directmessage"
-	}
+	a.ChannelName = channelName(a.ChannelID, a.ChannelName)
 	if a.ActionID == "" {
 		a.ActionID = randomHex(3)
 	}

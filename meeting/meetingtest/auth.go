@@ -282,11 +282,13 @@ func (s *Server) issueAccessToken(userID string, u User, now time.Time) authResp
 	}
 }
 
-// authenticate returns the user of the request's live access token. The
-// caller holds s.mu.
-func (s *Server) authenticate(r *http.Request) (userID string, ok bool) {
+// authenticate returns the user of the request's live access token.
+// Without one it answers 401 USER_TOKEN_AUTH_FAILED, as every API that
+// takes an access token does, and ok is false. The caller holds s.mu.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (userID string, ok bool) {
 	at, found := s.access[r.Header.Get(headerAccessToken)]
 	if !found || !s.now().Before(at.expires) {
+		writeError(w, errUserTokenAuthFail)
 		return "", false
 	}
 	return at.userID, true

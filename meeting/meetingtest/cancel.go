@@ -16,9 +16,8 @@ import "net/http"
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	userID, ok := s.authenticate(r)
+	userID, ok := s.authenticate(w, r)
 	if !ok {
-		writeError(w, errUserTokenAuthFail)
 		return
 	}
 	q := r.URL.Query()
@@ -27,8 +26,8 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errMMCParamInvalid)
 		return
 	}
-	m, ok := s.meetings[id]
-	if !ok || m.State == StateEnded {
+	m, ok := s.unendedMeeting(id)
+	if !ok {
 		writeError(w, errConfDataNotFound)
 		return
 	}

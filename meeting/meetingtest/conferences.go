@@ -126,9 +126,8 @@ func (s *Server) conferenceInfo(m *meetingRecord, role string, passwords bool) c
 func (s *Server) handleConfDetail(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	userID, ok := s.authenticate(r)
+	userID, ok := s.authenticate(w, r)
 	if !ok {
-		writeError(w, errUserTokenAuthFail)
 		return
 	}
 	id := r.URL.Query().Get("conferenceID")
@@ -136,8 +135,8 @@ func (s *Server) handleConfDetail(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errMMCParamInvalid)
 		return
 	}
-	m, ok := s.meetings[id]
-	if !ok || m.State == StateEnded {
+	m, ok := s.unendedMeeting(id)
+	if !ok {
 		writeError(w, errConfDataNotFound)
 		return
 	}
@@ -164,9 +163,8 @@ func (s *Server) handleConfDetail(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	userID, ok := s.authenticate(r)
+	userID, ok := s.authenticate(w, r)
 	if !ok {
-		writeError(w, errUserTokenAuthFail)
 		return
 	}
 	q := r.URL.Query()

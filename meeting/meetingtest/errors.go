@@ -35,7 +35,7 @@ var (
 	// A rejected control token on stop or keep-alive. Huawei documents only
 	// "401"; the fake reuses the access-token code so that a client's
 	// "401: get a new token and retry once" path is exercised.
-	errControlTokenAuthFail = apiError{http.StatusUnauthorized, "MMC.118000001", "USER_TOKEN_AUTH_FAILED"}
+	errControlTokenAuthFail = errUserTokenAuthFail
 	// A missing or malformed parameter of a management or control call.
 	errMMCParamInvalid = apiError{http.StatusBadRequest, "MMC.111070001", "PARAM_INVALID"}
 	// CancelMeeting without type=1 for a meeting in progress. Huawei says

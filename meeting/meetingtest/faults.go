@@ -83,22 +83,12 @@ func (s *Server) popFault(ep Endpoint) *Fault {
 // connection is dropped.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, handle http.HandlerFunc) {
 	if f.Hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.closed:
-		}
-		abort()
+		s.await(r, nil) // nothing comes: only the release ends a hang
 	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			abort()
-		case <-s.closed:
-			abort()
-		}
+		s.await(r, t.C)
 	}
 	for k, vs := range f.Header {
 		for _, v := range vs {
@@ -151,13 +141,7 @@ func (s *Server) trickle(w http.ResponseWriter, r *http.Request, rec *httptest.R
 	t := time.NewTimer(step)
 	defer t.Stop()
 	for i := 0; ; i++ {
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			abort()
-		case <-s.closed:
-			abort()
-		}
+		s.await(r, t.C)
 		if i == len(body) {
 			return
 		}
@@ -170,6 +154,19 @@ func (s *Server) trickle(w http.ResponseWriter, r *http.Request, rec *httptest.R
 		} else {
 			t.Reset(step)
 		}
+	}
+}
+
+// await waits for c to deliver, and drops the connection (abort) when the
+// request is released first, by its context or by Close. A nil c never
+// delivers.
+func (s *Server) await(r *http.Request, c <-chan time.Time) {
+	select {
+	case <-c:
+	case <-r.Context().Done():
+		abort()
+	case <-s.closed:
+		abort()
 	}
 }
 

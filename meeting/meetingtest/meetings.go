@@ -81,6 +81,17 @@ func (m Meeting) clone() Meeting {
 	return m
 }
 
+// unendedMeeting returns the meeting with the given ID unless it has ended:
+// the management APIs (confDetail, CancelMeeting) answer for an ended
+// meeting as for an unknown one. The caller holds s.mu.
+func (s *Server) unendedMeeting(id string) (*meetingRecord, bool) {
+	m, ok := s.meetings[id]
+	if !ok || m.State == StateEnded {
+		return nil, false
+	}
+	return m, true
+}
+
 // AddUser adds u to the enterprise, or replaces the user with its ID. Adding
 // the empty ID renames the administrator, which stays an administrator.
 func (s *Server) AddUser(u User) {
