@@ -111,7 +111,9 @@ func (l *loader) slack(c *config, required bool) {
 			c.slackAPIURL += "/"
 		}
 	}
-	c.buttonKeyValue = secret.Secret(l.raw("ENDMEETING_BUTTON_KEY"))
+	// Only line ends are trimmed (a Secret file made with echo ends in one):
+	// the key's other bytes are its own.
+	c.buttonKeyValue = secret.Secret(strings.TrimRight(l.raw("ENDMEETING_BUTTON_KEY"), "\r\n"))
 	if n := len(c.buttonKeyValue.Reveal()); n > 0 && n < handlers.MinButtonKey {
 		l.bad("ENDMEETING_BUTTON_KEY", "has %d bytes; it needs at least %d (for example: openssl rand -base64 32)", n, handlers.MinButtonKey)
 	}

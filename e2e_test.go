@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -550,5 +552,23 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 	}
 	if !strings.Contains(lines[2], `"admins"`) || !strings.Contains(lines[2], `"U123"`) {
 		t.Errorf("line %q, want both bad group IDs on it", lines[2])
+	}
+}
+
+// TestBadEnvFileShowsNoSecret: a .env file that does not parse is named,
+// and nothing of its content reaches the error.
+func TestBadEnvFileShowsNoSecret(t *testing.T) {
+	for _, content := range []string{
+		"SLACK_BOT_TOKEN=\"xoxb-1111-SECRETVALUE\nSLACK_APP_TOKEN=xapp-2222-SECRETVALUE\n",
+		"BAD LINE here\nHUAWEI_MEETING_APP_KEY=SECRETVALUE\n",
+	} {
+		file := filepath.Join(t.TempDir(), ".env")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := run(context.Background(), []string{"-env-file=" + file, "check"}, func(string) string { return "" }, strings.NewReader(""), &syncBuffer{}, &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), file) || strings.Contains(err.Error(), "SECRETVALUE") {
+			t.Errorf("run with a broken .env = %v, want the file named and none of its content", err)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -118,8 +119,13 @@ func withEnvFile(getenv func(string) string, file string) (func(string) string, 
 	if errors.Is(err, os.ErrNotExist) {
 		return getenv, nil
 	}
-	if err != nil {
+	if _, ok := errors.AsType[*fs.PathError](err); ok {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	if err != nil {
+		// godotenv's parse errors quote the file from the bad spot on,
+		// tokens and keys included: say where to look, not what is there.
+		return nil, fmt.Errorf("reading %s: it is not a valid .env file: each line must be NAME=value or a # comment, and a quoted value must close its quotes", file)
 	}
 	return func(k string) string {
 		if v := getenv(k); v != "" {

@@ -81,14 +81,17 @@ func (b *Bot) once(req *socketmode.Request, run func(ctx context.Context)) func(
 	if b.cfg.Deliveries == nil {
 		return run
 	}
+	// Only these of the request are kept: its payload holds the command's
+	// text, which may be a join link with its password.
+	env, attempt, reason := req.EnvelopeID, req.RetryAttempt, req.RetryReason
 	return func(ctx context.Context) {
-		first, err := b.cfg.Deliveries.FirstDelivery(ctx, req.EnvelopeID, deliveryMemory)
+		first, err := b.cfg.Deliveries.FirstDelivery(ctx, env, deliveryMemory)
 		switch {
 		case err != nil:
-			b.log.Warn("slack: cannot tell a retried envelope; serving it", slog.String("envelope_id", req.EnvelopeID), slog.String("error", err.Error()))
+			b.log.Warn("slack: cannot tell a retried envelope; serving it", slog.String("envelope_id", env), slog.String("error", err.Error()))
 		case !first:
-			b.log.Info("slack: envelope served already; skipping this delivery", slog.String("envelope_id", req.EnvelopeID),
-				slog.Int("retry_attempt", req.RetryAttempt), slog.String("retry_reason", req.RetryReason))
+			b.log.Warn("slack: envelope served already; skipping this delivery", slog.String("envelope_id", env),
+				slog.Int("retry_attempt", attempt), slog.String("retry_reason", reason))
 			return
 		}
 		run(ctx)
@@ -136,6 +139,7 @@ func New(cfg Config) *Bot {
 		handler: cfg.Handler,
 		wire:    newAckWire(),
 		observe: cfg.Observer,
+		st:      status{epoch: time.Now()},
 	}
 }
 

@@ -37,7 +37,8 @@ const heartbeat = 5 * time.Second
 
 // status is what the event loop last did, for Alive and Ready.
 type status struct {
-	lastTurn   atomic.Int64 // Unix nanoseconds of the loop's last turn
+	epoch      time.Time    // when the status was made: turns are measured from it, on the monotonic clock
+	lastTurn   atomic.Int64 // nanoseconds from epoch to the loop's last turn
 	connected  atomic.Bool
 	running    atomic.Bool
 	queued     atomic.Int64 // work waiting for a worker
@@ -46,7 +47,7 @@ type status struct {
 	everOnline bool         // connected once already (loop only)
 }
 
-func (s *status) turn(now time.Time) { s.lastTurn.Store(now.UnixNano()) }
+func (s *status) turn(now time.Time) { s.lastTurn.Store(int64(now.Sub(s.epoch))) }
 
 // Alive reports an error when the bot's event loop has not turned for
 // quiet (the loop turns at least every 5 s while it runs), or is not
@@ -55,8 +56,8 @@ func (b *Bot) Alive(now time.Time, quiet time.Duration) error {
 	if !b.st.running.Load() {
 		return errors.New("the event loop is not running")
 	}
-	last := time.Unix(0, b.st.lastTurn.Load())
-	if since := now.Sub(last); since > quiet {
+	last := b.st.epoch.Add(time.Duration(b.st.lastTurn.Load()))
+	if since := now.Sub(last); since > quiet { // monotonic: a clock step changes nothing
 		return fmt.Errorf("the event loop has not turned for %s", since.Round(time.Second))
 	}
 	return nil

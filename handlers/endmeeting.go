@@ -325,6 +325,7 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	}
 	defer func() { h.audit(ctx, rec) }()
 	if c.ActionID == ActionCancel {
+		rec.decision = DecisionCancelled // needs no permission; a failed claim keeps it
 		if !h.claim(ctx, t, c.EnvelopeID, &rec, out) {
 			return
 		}

@@ -90,6 +90,11 @@ func ParseIDOrLink(s string) (ID, error) {
 // in any case, written as plain DNS labels: no user info, port, trailing
 // dot, percent-encoding or non-ASCII, which all fail the label rule.
 func isJoinLinkHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			return false // before lowering: strings.ToLower maps U+0130 to "i"
+		}
+	}
 	h = strings.ToLower(h)
 	if h == joinLinkHost {
 		return true

@@ -43,6 +43,8 @@ var rejectedLinks = []struct {
 	text string
 }{
 	{"http", "http://meeting.huaweicloud.com/#/j/914044873/" + linkToken},
+	{"dotted capital I that lowers to i", "https://meet\u0130ng.huaweicloud.com/#/j/914044873/" + linkToken},
+	{"dotted capital I in a subdomain", "https://x.meet\u0130ng.huaweicloud.com/#/j/914044873/" + linkToken},
 	{"no scheme", "meeting.huaweicloud.com/#/j/914044873/" + linkToken},
 	{"protocol-relative", "//meeting.huaweicloud.com/#/j/914044873/" + linkToken},
 	{"javascript", "javascript:alert(1)//meeting.huaweicloud.com/#/j/914044873/" + linkToken},

@@ -77,7 +77,11 @@ func New(cfg Config) (*Store, error) {
 	opts.ReadTimeout = cfg.Timeout
 	opts.WriteTimeout = cfg.Timeout
 	opts.PoolTimeout = cfg.Timeout
-	opts.MaxRetries = 1
+	// No retry (-1; 0 would mean go-redis's default of 3): a SET NX whose
+	// reply was lost and which is sent again finds its own key and reads
+	// as lost, which would burn a prompt or skip a first delivery. An error
+	// instead fails the claim closed, or serves the envelope.
+	opts.MaxRetries = -1
 	opts.ContextTimeoutEnabled = true
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
