@@ -54,6 +54,7 @@ func TestOrgMember(t *testing.T) {
 		{"stranger", workspace, User{ID: "U1", TeamID: "T1", Stranger: true}, false},
 		{"Slack Connect user of another team", workspace, User{ID: "U1", TeamID: "T2"}, false},
 		{"no team", workspace, User{ID: "U1"}, false},
+		{"a Grid user with our team ID, outside Grid", workspace, User{ID: "W1", TeamID: "T1", EnterpriseID: "E1"}, false},
 		{"grid member homed in another workspace", grid, User{ID: "W1", TeamID: "T2", EnterpriseID: "E1"}, true},
 		{"grid user of another enterprise", grid, User{ID: "W1", TeamID: "T1", EnterpriseID: "E2"}, false},
 		{"grid stranger of our enterprise ID", grid, User{ID: "W1", TeamID: "T1", EnterpriseID: "E1", Stranger: true}, false},

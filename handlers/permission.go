@@ -65,6 +65,8 @@ func (o Org) member(u User) bool {
 	switch {
 	case u.Stranger:
 		return false
+	case o.EnterpriseID == "" && u.EnterpriseID != "":
+		return false // a Grid organization's user, where the bot serves none
 	case o.EnterpriseID != "" && u.EnterpriseID != "":
 		return u.EnterpriseID == o.EnterpriseID
 	case o.EnterpriseInstall:
