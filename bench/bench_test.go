@@ -175,7 +175,7 @@ func startChild(tb testing.TB, name string, args []string, env map[string]string
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case strings.HasPrefix(k, "SLACK_"), strings.HasPrefix(k, "HUAWEI_"), strings.HasPrefix(k, "ENDMEETING_"),
-			k == "LOG_LEVEL", k == "LOG_FORMAT":
+			strings.HasPrefix(k, "REDIS_"), k == "LOG_LEVEL", k == "LOG_FORMAT":
 			continue
 		}
 		cmd.Env = append(cmd.Env, kv)
