@@ -152,14 +152,24 @@ const ackBlock = 125
 // alike, not on the one that happens to follow it.
 func interleave(tb testing.TB, ts ...*ackTarget) {
 	tb.Helper()
-	orders := williams(len(ts))
-	rounds := ackEnvelopes / ackBlock
-	if len(ts)%2 != 0 || rounds%len(ts) != 0 {
-		tb.Fatalf("%d targets over %d rounds: want an even number of targets that divides the rounds", len(ts), rounds)
+	turns := make([]func(round int), len(ts))
+	for k, t := range ts {
+		turns[k] = func(r int) { t.block(tb, r*ackBlock, ackBlock) }
+	}
+	takeTurns(tb, ackEnvelopes/ackBlock, turns...)
+}
+
+// takeTurns runs rounds rounds of turns, each turn once a round, in the
+// orders of a Williams square (see interleave).
+func takeTurns(tb testing.TB, rounds int, turns ...func(round int)) {
+	tb.Helper()
+	orders := williams(len(turns))
+	if len(turns)%2 != 0 || rounds%len(turns) != 0 {
+		tb.Fatalf("%d turns over %d rounds: want an even number of turns that divides the rounds", len(turns), rounds)
 	}
 	for r := range rounds {
-		for _, k := range orders[r%len(ts)] {
-			ts[k].block(tb, r*ackBlock, ackBlock)
+		for _, k := range orders[r%len(turns)] {
+			turns[k](r)
 		}
 	}
 }

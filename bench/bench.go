@@ -3,7 +3,8 @@
 // fakes of bot/slacktest and meeting/meetingtest on 127.0.0.1, and check
 // counts, never timings. Only go test -bench runs them. The programs they
 // start besides meetingbot are floor, the least a slack-go Socket Mode
-// program can do, and fakehuawei, meetingtest in a process of its own.
+// program can do, fakehuawei, meetingtest in a process of its own, and for
+// the claims in Redis a redis-server (internal/redistest).
 package bench
 
 import "meetingbot/meeting/meetingtest"

@@ -175,7 +175,7 @@ func startChild(tb testing.TB, name string, args []string, env map[string]string
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case strings.HasPrefix(k, "SLACK_"), strings.HasPrefix(k, "HUAWEI_"), strings.HasPrefix(k, "ENDMEETING_"),
-			k == "LOG_LEVEL", k == "LOG_FORMAT":
+			strings.HasPrefix(k, "REDIS_"), k == "LOG_LEVEL", k == "LOG_FORMAT":
 			continue
 		}
 		cmd.Env = append(cmd.Env, kv)
@@ -291,15 +291,25 @@ func meeting(i int) meetingtest.Meeting {
 	}
 }
 
+// roomID is the meeting ID of the cloud meeting room that holds meeting i
+// when it is held in one (botOpts.rooms): ten digits, as Huawei's rooms and
+// personal meeting IDs have, none of them a conferenceID.
+func roomID(i int) string { return fmt.Sprintf("68%08d", i) }
+
 // huaweiSetup is the fake Huawei of every benchmark: meetings 0..n-1 in
-// progress, and the stranger's Huawei user.
-func huaweiSetup(n int) HuaweiSetup {
+// progress, those of rooms held in cloud meeting rooms (meetingtest's
+// Meeting.RoomID, roomID(i)), and the stranger's Huawei user. fakehuawei
+// seeds the same meetings, rooms and all, from it.
+func huaweiSetup(n int, rooms []int) HuaweiSetup {
 	s := HuaweiSetup{
 		Config: meetingtest.Config{AppID: appID, AppKey: appKey},
 		Users:  []meetingtest.User{{ID: strangerEmail, Name: "Eve"}},
 	}
 	for i := range n {
 		s.Meetings = append(s.Meetings, meeting(i))
+	}
+	for _, i := range rooms {
+		s.Meetings[i].RoomID = roomID(i)
 	}
 	return s
 }
@@ -327,6 +337,9 @@ type botOpts struct {
 	program  string // progBot when empty
 	env      map[string]string
 	meetings int // meetings 0..meetings-1 in progress
+	// rooms are the meetings (of 0..meetings-1) held in a cloud meeting
+	// room, whose ID is roomID(i).
+	rooms []int
 	// huaweiApart runs the fake Huawei in a child process (fakehuawei).
 	huaweiApart bool
 	// setup runs after the fakes start and before the program does; its
@@ -346,7 +359,7 @@ func startBot(tb testing.TB, o botOpts) *botRun {
 	// with App ID credentials) Slack gives their email and Huawei knows
 	// them, but they host none of the meetings.
 	br.slack.AddUser(slacktest.User{ID: stranger, Name: "eve", Email: strangerEmail})
-	hs := huaweiSetup(o.meetings)
+	hs := huaweiSetup(o.meetings, o.rooms)
 	var huaweiURL string
 	if o.huaweiApart {
 		in, err := json.Marshal(hs)

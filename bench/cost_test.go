@@ -3,8 +3,12 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -255,4 +259,192 @@ func expireWait(tb testing.TB) time.Duration {
 		tb.Fatalf("MEETINGBOT_BENCH_EXPIRE_WAIT=%q: want a Go duration up to 15m", v)
 	}
 	return d
+}
+
+// The load of BenchmarkMetricsCost: each program gets metricsPairs
+// command+End pairs, costWorkers in flight, in blocks of metricsBlock that
+// take turns; then metricsScrapes scrapes of each program with metrics.
+const (
+	metricsPairs   = 800
+	metricsBlock   = 100
+	metricsScrapes = 200
+	scrapeEvery    = time.Second
+)
+
+// metricsTarget is one meetingbot-probe of BenchmarkMetricsCost.
+type metricsTarget struct {
+	br      *botRun
+	metrics string // the URL of its /metrics; "" without metrics
+	next    int    // the next meeting to end
+}
+
+// startMetricsTarget starts meetingbot-probe, with /metrics on a free port
+// of 127.0.0.1 when metrics is set, and ends costWarm meetings: it is
+// logged in and its connections are open.
+func startMetricsTarget(tb testing.TB, metrics bool) *metricsTarget {
+	tb.Helper()
+	o := botOpts{program: progBotProbe, meetings: costWarm + metricsPairs}
+	var addr string
+	if metrics {
+		addr = freeAddr(tb)
+		o.env = map[string]string{"ENDMEETING_HTTP_ADDR": addr}
+	}
+	t := &metricsTarget{br: startBot(tb, o)}
+	if metrics {
+		t.metrics = "http://" + addr + "/metrics"
+	}
+	t.pairs(tb, costWarm)
+	return t
+}
+
+// freeAddr returns 127.0.0.1 and a port that was free a moment ago (the
+// program refuses port 0).
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// pairs ends the next n meetings, command and End click, costWorkers at a
+// time.
+func (t *metricsTarget) pairs(tb testing.TB, n int) {
+	tb.Helper()
+	ctx := ctxFor(tb)
+	first := t.next
+	t.next += n
+	if err := parallel(n, costWorkers, func(i int) error {
+		return t.br.endPair(ctx, admin, meetingID(first+i))
+	}); err != nil {
+		tb.Fatalf("%v\n%s", err, t.br.prog.output())
+	}
+	if _, err := t.br.slack.WaitMessages(ctx, t.next); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// cpu is the program's CPU time so far, from its probe.
+func (t *metricsTarget) cpu(tb testing.TB) time.Duration {
+	tb.Helper()
+	return time.Duration(probe(tb, t.br.prog, syscall.SIGUSR2, probeCounters)[0])
+}
+
+// scrape gets url, reads the whole answer, checks it is the program's
+// metrics, and returns how long that took and the answer's size.
+func scrape(ctx context.Context, url string) (time.Duration, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	resp, err := plainHTTP.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	switch {
+	case err != nil:
+		return 0, 0, err
+	case resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`meetingbot_decisions_total{decision="allowed",kind="click",outcome="ended"}`)):
+		return 0, 0, fmt.Errorf("GET %s: status %d, %d bytes without the clicks ended", url, resp.StatusCode, len(body))
+	}
+	return d, len(body), nil
+}
+
+// BenchmarkMetricsCost measures what the metrics cost (issue 14): the CPU
+// of a command+End pair in meetingbot-probe with ENDMEETING_HTTP_ADDR set
+// and without it, side by side in one run: four programs, each with fakes
+// of its own, take turns in blocks of pairs, in the orders of a Williams
+// square: without metrics, with metrics and /metrics scraped every
+// scrapeEvery throughout, without again, and with metrics never scraped
+// during the turns (the hooks' cost alone). Each program's CPU is read by
+// its probe before the first turn and after the last, so that it holds the
+// program's idle time during the others' turns and every scrape; the two
+// without metrics are pooled as the base, and are also the control. Then
+// metricsScrapes scrapes of each program with metrics, one at a time,
+// timed from this process: the whole answer read.
+func BenchmarkMetricsCost(b *testing.B) {
+	var off, offFirst, offAgain, scrapedOn, unscrapedOn, pairs time.Duration // CPU
+	var scrapeTimes durations
+	var scrapeCPU time.Duration
+	var scrapes, size, scraped int
+	for range b.N {
+		ts := []*metricsTarget{startMetricsTarget(b, false), startMetricsTarget(b, true), startMetricsTarget(b, false), startMetricsTarget(b, true)}
+		with := []*metricsTarget{ts[1], ts[3]}
+		cpu0 := make([]time.Duration, len(ts))
+		for k, t := range ts {
+			cpu0[k] = t.cpu(b)
+		}
+		ctx, stop := context.WithCancel(ctxFor(b))
+		scraperDone := make(chan error, 1)
+		go func() { // every scrapeEvery, until stop
+			tick := time.NewTicker(scrapeEvery)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					scraperDone <- nil
+					return
+				case <-tick.C:
+				}
+				if _, _, err := scrape(ctx, ts[1].metrics); err != nil && ctx.Err() == nil {
+					scraperDone <- err
+					return
+				}
+				scrapes++
+			}
+		}()
+		turns := make([]func(int), len(ts))
+		for k, t := range ts {
+			turns[k] = func(int) { t.pairs(b, metricsBlock) }
+		}
+		takeTurns(b, metricsPairs/metricsBlock, turns...)
+		stop()
+		if err := <-scraperDone; err != nil {
+			b.Fatal(err)
+		}
+		spent := make([]time.Duration, len(ts))
+		for k, t := range ts {
+			spent[k] = t.cpu(b) - cpu0[k]
+		}
+		off, offFirst, offAgain = off+spent[0]+spent[2], offFirst+spent[0], offAgain+spent[2]
+		scrapedOn, unscrapedOn = scrapedOn+spent[1], unscrapedOn+spent[3]
+		pairs += metricsPairs
+
+		// The scrapes alone, on programs that have done their work.
+		ctx = ctxFor(b)
+		before := []time.Duration{with[0].cpu(b), with[1].cpu(b)}
+		for range metricsScrapes {
+			for _, t := range with {
+				d, n, err := scrape(ctx, t.metrics)
+				if err != nil {
+					b.Fatal(err)
+				}
+				scrapeTimes = append(scrapeTimes, d)
+				size = n
+				scraped++
+			}
+		}
+		scrapeCPU += with[0].cpu(b) - before[0] + with[1].cpu(b) - before[1]
+		for _, t := range ts {
+			t.br.close()
+		}
+	}
+	us := func(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(n) }
+	b.ReportMetric(us(off, 2*int(pairs)), "cpu-off-us/pair")
+	b.ReportMetric(us(scrapedOn, int(pairs)), "cpu-on-us/pair")
+	b.ReportMetric(us(unscrapedOn, int(pairs)), "cpu-unscraped-us/pair")
+	b.ReportMetric(2*float64(scrapedOn)/float64(off), "on/off")
+	b.ReportMetric(2*float64(unscrapedOn)/float64(off), "unscraped/off")
+	b.ReportMetric(float64(offAgain)/float64(offFirst), "control-off-again/off")
+	b.ReportMetric(float64(scrapes)/float64(b.N), "scrapes-during")
+	b.ReportMetric(ms(scrapeTimes.pct(0.5)), "scrape-p50-ms")
+	b.ReportMetric(ms(scrapeTimes.pct(0.99)), "scrape-p99-ms")
+	b.ReportMetric(us(scrapeCPU, scraped), "scrape-cpu-us")
+	b.ReportMetric(float64(size)/1024, "scrape-KB")
 }
