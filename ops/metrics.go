@@ -39,8 +39,8 @@ var envelopeTypes = map[string]bool{
 }
 
 // NewMetrics returns the series, registered with a registry of their own
-// (with the Go runtime's and the process's), and build info for version
-// and revision.
+// (with the Go runtime's basic ones), and build info for version and
+// revision.
 func NewMetrics(version, revision string) *Metrics {
 	reg := prometheus.NewRegistry()
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
@@ -84,8 +84,10 @@ func NewMetrics(version, revision string) *Metrics {
 	}, []string{"version", "revision", "goversion"})
 	info.WithLabelValues(version, revision, runtime.Version()).Set(1)
 	f(info)
-	f(collectors.NewGoCollector())
-	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Only the Go runtime's few basic series: the process collector reads
+	// /proc at every scrape and was about half of a scrape's time
+	// (BENCHMARKS.md), for figures the orchestrator has anyway.
+	f(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics()))
 	return m
 }
 
