@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"meetingbot/internal/secret"
 	"slices"
 	"strconv"
 	"strings"
@@ -555,16 +554,7 @@ const huaweiAppID, huaweiAppKey = "app-id-4e1f", "app-key-9c2d7b5a1e"
 // administrator.
 func newFakeHuawei(t *testing.T) (*meetingtest.Server, *meeting.Client) {
 	t.Helper()
-	srv := meetingtest.NewServer(meetingtest.Config{AppID: huaweiAppID, AppKey: huaweiAppKey})
-	t.Cleanup(srv.Close)
-	srv.AddUser(meetingtest.User{ID: "alice", Name: "Alice"})
-	srv.AddUser(meetingtest.User{ID: "carol", Name: "Carol"})
-	client, err := meeting.New(meeting.Config{Endpoint: srv.URL(), AppID: huaweiAppID, AppKey: secret.Secret(huaweiAppKey),
-		Retry: meeting.Retry{Deadline: time.Second, Base: time.Millisecond, Max: 10 * time.Millisecond, Throttle: time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, client
+	return newFakeHuaweiWith(t, meetingtest.Config{})
 }
 
 // newHuaweiHarness is a harness around the real client: the bot acts as

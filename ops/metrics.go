@@ -120,14 +120,15 @@ func (m *Metrics) TurnedAway(kind string) { m.busy.WithLabelValues(kind).Inc() }
 // Reconnected counts a reconnect (bot.Observer).
 func (m *Metrics) Reconnected(reason string) { m.reconnects.WithLabelValues(reason).Inc() }
 
-// claimUnavailable is handlers.ClassClaim, the error class of a click
-// refused for want of a claim.
-const claimUnavailable = "claim_unavailable"
+// ClaimUnavailable is the error class of a click refused for want of a
+// claim: handlers.ClassClaim, which package main's tests hold it to (ops
+// imports none of the packages it observes).
+const ClaimUnavailable = "claim_unavailable"
 
 // Decided counts a decision (handlers.Observer).
 func (m *Metrics) Decided(kind, decision, outcome, errorClass string) {
 	m.decisions.WithLabelValues(kind, decision, outcome).Inc()
-	if errorClass == claimUnavailable {
+	if errorClass == ClaimUnavailable {
 		m.claimErrors.Inc()
 	}
 }
