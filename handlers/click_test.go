@@ -336,6 +336,15 @@ func tamperBody(good, old, new string) string {
 	return ticketPrefix + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(good, old, new, 1)))
 }
 
+// unusedBitSet returns b64, a raw base64url encoding of 32 bytes, with
+// the lowest of its last character's two unused bits set: a lenient
+// decoder reads the same bytes from it.
+func unusedBitSet(b64 string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, b64[len(b64)-1])
+	return b64[:len(b64)-1] + string(alphabet[last|1])
+}
+
 // tamperedValues are button values that encode never writes, each a change
 // of goodJSON(issued).
 func tamperedValues(issued int64) []struct{ name, value string } {
@@ -365,6 +374,7 @@ func tamperedValues(issued int64) []struct{ name, value string } {
 		{"signature truncated", valid[:len(valid)-4]},
 		{"signature padded", valid + "=="},
 		{"signature flipped", body + "." + string(flipped)},
+		{"signature's unused bits set", body + "." + unusedBitSet(mac)},
 		{"signature of another key", otherKey.encode(ticket{Action: ActionEnd, Meeting: testID, Team: testTeam, User: testUser, Issued: issued, Nonce: validNonce, Subject: testSubject})},
 		{"body tampered, signature kept", tamperBody(good, `"Weekly sync"`, `"Weekly synd"`) + "." + mac},
 		{"meeting swapped, signature kept", tamperBody(good, "914044873", "914083136") + "." + mac},

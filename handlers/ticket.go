@@ -114,11 +114,13 @@ func (s signer) decode(v string) (ticket, error) {
 		return ticket{}, errBadTicket
 	}
 	body, sig := v[:dot], v[dot+1:]
-	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: the last character of a signature carries unused bits, and a
+	// lenient decoder would accept four spellings of one signature.
+	mac, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || len(mac) != macLen || !hmac.Equal(mac, s.mac(body)) {
 		return ticket{}, errBadSignature
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(body[len(ticketPrefix):])
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(body[len(ticketPrefix):])
 	if err != nil {
 		return ticket{}, errBadTicket
 	}
