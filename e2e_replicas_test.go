@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"meetingbot/bot/slacktest"
 	"meetingbot/internal/redistest"
@@ -249,5 +252,108 @@ func TestRedisDownAtTheClick(t *testing.T) {
 	}
 	if !strings.Contains(r.logs.String(), `"error_class":"claim_unavailable"`) {
 		t.Errorf("no audit record says claim_unavailable")
+	}
+}
+
+// TestReplicasOneRedisCommandPerClick: a click that ends a meeting asks
+// Redis one thing, its claim; a command asks one thing too, whether its
+// envelope is new. Counted by Redis itself (INFO commandstats).
+func TestReplicasOneRedisCommandPerClick(t *testing.T) {
+	r := startReplicas(t, 2)
+	rc := r.redis.Client()
+	before := redisCalls(t, rc)
+	value := r.promptOn(0)
+	afterPrompt := redisCalls(t, rc)
+	env := r.clickOn(value, 1)[0]
+	if p := r.posts(env.ResponseURL, 2)[1]; !strings.Contains(p.Text, "has ended") {
+		t.Fatalf("result = %q, want ended", p.Text)
+	}
+	afterClick := redisCalls(t, rc)
+	if d := diffCalls(before, afterPrompt); len(d) != 1 || d["set"] != 1 {
+		t.Errorf("Redis commands for a command = %v, want one set (its envelope)", d)
+	}
+	if d := diffCalls(afterPrompt, afterClick); len(d) != 1 || d["set"] != 1 {
+		t.Errorf("Redis commands for a click = %v, want one set (its claim)", d)
+	}
+}
+
+// redisCalls returns the calls of each command Redis has served, but for
+// the test's own (info) and the bots' health pings.
+func redisCalls(t *testing.T, rc *redis.Client) map[string]int {
+	t.Helper()
+	s, err := rc.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]int{}
+	for line := range strings.Lines(s) {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		name = strings.TrimPrefix(name, "cmdstat_")
+		if name == "info" || name == "ping" {
+			continue
+		}
+		n, _, _ := strings.Cut(rest, ",")
+		calls[name], _ = strconv.Atoi(n)
+	}
+	return calls
+}
+
+// diffCalls returns the commands called between two redisCalls, by count.
+func diffCalls(before, after map[string]int) map[string]int {
+	d := map[string]int{}
+	for name, n := range after {
+		if n > before[name] {
+			d[name] = n - before[name]
+		}
+	}
+	return d
+}
+
+// TestReplicasRetriedClickIsSilent: Slack's second delivery of a click,
+// to the other replica, after the first ended the meeting: no second
+// stop, no reply, and the audit record says it was redelivered.
+func TestReplicasRetriedClickIsSilent(t *testing.T) {
+	r := startReplicas(t, 2)
+	value := r.promptOn(0)
+	env := r.clickOn(value, 0)[0]
+	r.posts(env.ResponseURL, 2)
+	r.redeliver(env, 1)
+	if !r.waitLog(`"reason":"redelivered"`) {
+		t.Fatalf("no audit record of the redelivery\nlogs:\n%s", r.logs)
+	}
+	if got := r.slack.ResponsePosts(env.ResponseURL); len(got) != 2 {
+		t.Errorf("posts = %d, want the first delivery's 2", len(got))
+	}
+	if n := r.huawei.Count(meetingtest.EndpointStop); n != 1 {
+		t.Errorf("stop requests = %d, want 1", n)
+	}
+}
+
+// TestReplicasSamePickTwice: the list's button opens a prompt and holds no
+// claim, so its envelope is told apart in Redis: one delivery to each
+// replica shows one prompt.
+func TestReplicasSamePickTwice(t *testing.T) {
+	r := startReplicas(t, 2)
+	envs, err := r.slack.SendSlashCommandTo(r.ctx(), slacktest.SlashCommand{ChannelID: channel, UserID: admin, Text: "all"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pick := pickValue(t, r.posts(envs[0].ResponseURL, 1)[0], meetingID)
+	envs, err = r.slack.SendBlockActionTo(r.ctx(), slacktest.BlockAction{
+		ChannelID: channel, UserID: admin, ActionID: "endmeeting_pick", Value: pick, IsEphemeral: true,
+	}, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.slack.WaitAcks(r.ctx(), envs[0].ID, 2); err != nil {
+		t.Fatalf("acks: %v", err)
+	}
+	r.posts(envs[0].ResponseURL, 1)
+	time.Sleep(300 * time.Millisecond) // room for a second prompt, were there one
+	if got := r.slack.ResponsePosts(envs[0].ResponseURL); len(got) != 1 {
+		t.Errorf("prompts = %d, want 1", len(got))
 	}
 }

@@ -201,6 +201,37 @@ func TestDoubleClickEndsOnce(t *testing.T) {
 	}
 }
 
+// TestRetriedEnvelopesServedOnce: without Redis, one process still serves
+// Slack's second delivery of an envelope (whose ack it did not see) once:
+// a command shows one prompt, a click ends once and says nothing more.
+func TestRetriedEnvelopesServedOnce(t *testing.T) {
+	h := start(t, nil)
+	cmd, _ := h.command(admin, channel, meetingID)
+	p := h.posts(cmd.ResponseURL, 1)[0]
+	h.redeliver(cmd, 0)
+	value := buttonValue(t, p.Blocks, "endmeeting_confirm")
+	click := h.click(admin, channel, "endmeeting_confirm", value)
+	h.posts(click.ResponseURL, 2)
+	h.redeliver(click, 0)
+	h.waitLog(`"reason":"redelivered"`)
+	time.Sleep(100 * time.Millisecond) // room for a second prompt or reply, were there one
+	if got := h.slack.ResponsePosts(cmd.ResponseURL); len(got) != 1 {
+		t.Errorf("prompts = %d, want 1", len(got))
+	}
+	if got := h.slack.ResponsePosts(click.ResponseURL); len(got) != 2 {
+		t.Errorf("click posts = %d, want the first delivery's 2", len(got))
+	}
+	if n := h.huawei.Count(meetingtest.EndpointStop); n != 1 {
+		t.Errorf("stop requests = %d, want 1", n)
+	}
+	if n := h.huawei.Count(meetingtest.EndpointConfDetail); n != 1 {
+		t.Errorf("confDetail requests = %d, want 1: the first delivery of the command", n)
+	}
+	if !strings.Contains(h.logs.String(), "envelope served already") || !strings.Contains(h.logs.String(), `"reason":"redelivered"`) {
+		t.Errorf("the logs do not record both redeliveries\nlogs:\n%s", h.logs)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	h := start(t, nil)
 	value, cancel := h.promptButtons(admin, channel)

@@ -178,6 +178,29 @@ func (h *harness) posts(url string, n int) []slacktest.ResponsePost {
 	return p
 }
 
+// redeliver sends env again on connection conn, as Slack does when it saw
+// no ack, and waits for the second ack.
+func (h *harness) redeliver(env slacktest.Envelope, conn int) {
+	h.t.Helper()
+	if _, err := h.slack.Redeliver(h.ctx(), env, conn, "timeout"); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.slack.WaitAcks(h.ctx(), env.ID, 2); err != nil {
+		h.t.Fatalf("acks: %v", err)
+	}
+}
+
+// waitLog waits up to 5 seconds for s to show in the logs, and reports
+// whether it did.
+func (h *harness) waitLog(s string) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(h.logs.String(), s) {
+			return true
+		}
+	}
+	return false
+}
+
 // prompt types the command and returns the End button's value.
 func (h *harness) prompt(user, ch string) string {
 	h.t.Helper()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patrickmn/go-cache"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -43,9 +44,10 @@ type Config struct {
 	// Observer, when set, is told of envelopes, acks, busy replies and
 	// reconnects, for metrics.
 	Observer Observer
-	// Deliveries, when set, tells an envelope's first delivery from Slack's
-	// retries of it, which may reach another replica: only the first is
-	// served. Nil serves every delivery.
+	// Deliveries tells an envelope's first delivery from Slack's retries
+	// of it, which may reach another replica: only the first is served.
+	// Replicas share one (a redisstore.Store); nil remembers the envelopes
+	// in this process.
 	Deliveries Deliveries
 	// Sweep, when set, is called every SweepEvery by Run's loop, to drop
 	// expired cache entries; 1 minute when zero.
@@ -70,17 +72,31 @@ type Deliveries interface {
 	FirstDelivery(ctx context.Context, envelopeID string, ttl time.Duration) (bool, error)
 }
 
+// memoryDeliveries are the Deliveries of a single process. They have no
+// janitor goroutine: Run's loop sweeps them.
+type memoryDeliveries struct{ c *cache.Cache }
+
+func newMemoryDeliveries() memoryDeliveries {
+	return memoryDeliveries{cache.New(deliveryMemory, 0)}
+}
+
+// sweep drops the envelopes remembered long enough.
+func (d memoryDeliveries) sweep() { d.c.DeleteExpired() }
+
+// FirstDelivery never fails: Add is atomic, and refuses a key present.
+func (d memoryDeliveries) FirstDelivery(_ context.Context, envelopeID string, ttl time.Duration) (bool, error) {
+	return d.c.Add(envelopeID, struct{}{}, ttl) == nil, nil
+}
+
 // deliveryMemory is how long an envelope is remembered: Slack retries
 // within seconds of a missed ack.
 const deliveryMemory = 5 * time.Minute
 
 // once returns run guarded by Deliveries: it runs for an envelope's first
 // delivery only. It fails open: when Deliveries cannot answer, run runs,
-// since a second prompt is harmless and a click is guarded by its claim.
+// since a second prompt is harmless. Commands and the list's buttons are
+// guarded so; a prompt's buttons are guarded by the prompt's claim instead.
 func (b *Bot) once(req *socketmode.Request, run func(ctx context.Context)) func(ctx context.Context) {
-	if b.cfg.Deliveries == nil {
-		return run
-	}
 	// Only these of the request are kept: its payload holds the command's
 	// text, which may be a join link with its password.
 	env, attempt, reason := req.EnvelopeID, req.RetryAttempt, req.RetryReason
@@ -130,6 +146,9 @@ func New(cfg Config) *Bot {
 	}
 	if cfg.SweepEvery <= 0 {
 		cfg.SweepEvery = time.Minute
+	}
+	if cfg.Deliveries == nil {
+		cfg.Deliveries = newMemoryDeliveries()
 	}
 	return &Bot{
 		cfg:     cfg,
@@ -214,6 +233,9 @@ loop:
 		select {
 		case <-beat.C:
 		case <-sweep.C:
+			if d, ok := b.cfg.Deliveries.(memoryDeliveries); ok {
+				d.sweep()
+			}
 			if b.cfg.Sweep != nil {
 				b.cfg.Sweep()
 			}
@@ -361,7 +383,13 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	}
 	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, EnterpriseID: enterprise, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
-	j := job{run: b.once(req, func(ctx context.Context) { b.handler.Click(ctx, click, out) }), acked: acked, out: out, what: "click", env: req.EnvelopeID, user: cb.User.ID}
+	run := func(ctx context.Context) { b.handler.Click(ctx, click, out) }
+	if !handlers.ClaimGuarded(a.ActionID) {
+		// A prompt's buttons are served once by the prompt's claim, which
+		// knows its envelope: Redis is asked once per click, not twice.
+		run = b.once(req, run)
+	}
+	j := job{run: run, acked: acked, out: out, what: "click", env: req.EnvelopeID, user: cb.User.ID}
 	if jobs.full() {
 		b.observe.TurnedAway("click")
 		jobs.turnAway(j) // the prompt is not claimed: the user can click again

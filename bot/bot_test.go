@@ -123,3 +123,27 @@ type posterFunc func(ctx context.Context) error
 func (f posterFunc) PostMessageContext(ctx context.Context, _ string, _ ...slack.MsgOption) (string, string, error) {
 	return "", "", f(ctx)
 }
+
+func TestMemoryDeliveries(t *testing.T) {
+	d := newMemoryDeliveries()
+	ctx := context.Background()
+	for i, want := range []bool{true, false, false} {
+		if first, err := d.FirstDelivery(ctx, "env-1", time.Minute); first != want || err != nil {
+			t.Errorf("delivery %d of env-1: first = %v, %v; want %v", i+1, first, err, want)
+		}
+	}
+	if first, _ := d.FirstDelivery(ctx, "env-2", 20*time.Millisecond); !first {
+		t.Error("env-2 is not new")
+	}
+	time.Sleep(40 * time.Millisecond)
+	if d.c.ItemCount() != 2 {
+		t.Errorf("items = %d before the sweep, want 2", d.c.ItemCount())
+	}
+	d.sweep()
+	if d.c.ItemCount() != 1 {
+		t.Errorf("items = %d after the sweep, want 1 (env-1)", d.c.ItemCount())
+	}
+	if first, _ := d.FirstDelivery(ctx, "env-2", time.Minute); !first {
+		t.Error("env-2 is remembered past its TTL")
+	}
+}

@@ -21,6 +21,10 @@ const (
 	DecisionDuplicate = "duplicate"
 )
 
+// ReasonRedelivered is the reason of a duplicate that is Slack's second
+// delivery of a click already served: it gets no reply.
+const ReasonRedelivered = "redelivered"
+
 // The outcomes an audit record names.
 const (
 	OutcomePrompted         = "prompted"

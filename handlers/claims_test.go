@@ -12,16 +12,16 @@ func TestClaimsOnceUntilExpiry(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	until := t0.Add(time.Minute)
 	c := newClaims(time.Now)
-	if !c.add("n1", t0, until) {
+	if !wins(c.add("n1", "env", t0, until)) {
 		t.Fatal("first claim refused")
 	}
-	if c.add("n1", t0.Add(59*time.Second), until) {
+	if wins(c.add("n1", "env", t0.Add(59*time.Second), until)) {
 		t.Error("second claim before the first expired accepted")
 	}
-	if !c.add("n2", t0, until) {
+	if !wins(c.add("n2", "env", t0, until)) {
 		t.Error("a claim on another nonce refused")
 	}
-	if !c.add("n1", until, until.Add(time.Minute)) {
+	if !wins(c.add("n1", "env", until, until.Add(time.Minute))) {
 		t.Error("a claim after the first expired refused")
 	}
 }
@@ -35,10 +35,10 @@ func TestClaimsOnceUntilExpiry(t *testing.T) {
 func TestClaimsWallClock(t *testing.T) {
 	now := time.Now()
 	c := newClaims(time.Now)
-	if !c.add("n", now, now.Add(time.Minute)) {
+	if !wins(c.add("n", "env", now, now.Add(time.Minute))) {
 		t.Fatal("first claim refused")
 	}
-	if exp := c.m["n"]; strings.Contains(exp.String(), " m=") {
+	if exp := c.m["n"].until; strings.Contains(exp.String(), " m=") {
 		t.Errorf("the claim's expiry %v carries a monotonic clock reading", exp)
 	}
 }
@@ -46,16 +46,16 @@ func TestClaimsWallClock(t *testing.T) {
 func TestClaimsRace(t *testing.T) {
 	c := newClaims(time.Now)
 	now := time.Now()
-	var wins sync.WaitGroup
+	var wg sync.WaitGroup
 	won := make(chan struct{}, 50)
 	for range 50 {
-		wins.Go(func() {
-			if c.add("n", now, now.Add(time.Minute)) {
+		wg.Go(func() {
+			if wins(c.add("n", "env", now, now.Add(time.Minute))) {
 				won <- struct{}{}
 			}
 		})
 	}
-	wins.Wait()
+	wg.Wait()
 	if n := len(won); n != 1 {
 		t.Errorf("%d of 50 racing claims won, want 1", n)
 	}
@@ -67,9 +67,9 @@ func TestClaimsSweep(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	c := newClaims(time.Now)
 	for i := range 1000 {
-		c.add(fmt.Sprint("burst", i), t0, t0.Add(time.Minute))
+		c.add(fmt.Sprint("burst", i), "env", t0, t0.Add(time.Minute))
 	}
-	c.add("late", t0.Add(30*time.Second), t0.Add(90*time.Second))
+	c.add("late", "env", t0.Add(30*time.Second), t0.Add(90*time.Second))
 	old := c.m
 
 	c.sweep(t0.Add(59 * time.Second)) // nothing expired
@@ -87,11 +87,14 @@ func TestClaimsSweep(t *testing.T) {
 	if len(old) != 1 { // the sweep deleted from the old map before the rebuild
 		t.Errorf("the old map holds %d, want 1", len(old))
 	}
-	old["marker"] = t0 // a rebuilt map is a new map
+	old["marker"] = claim{until: t0} // a rebuilt map is a new map
 	if _, shared := c.m["marker"]; shared {
 		t.Error("the map was not rebuilt after the burst")
 	}
-	if c.add("late", t0.Add(time.Minute), t0.Add(2*time.Minute)) {
+	if wins(c.add("late", "env", t0.Add(time.Minute), t0.Add(2*time.Minute))) {
 		t.Error("the claim kept through the rebuild was lost")
 	}
 }
+
+// wins is add's won.
+func wins(_ string, won bool) bool { return won }

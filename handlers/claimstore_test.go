@@ -72,3 +72,88 @@ func TestClaimLostNamesTheHolder(t *testing.T) {
 	}
 	checkAudits(t, hs.log, []map[string]string{{"kind": "command"}, {"kind": "click", "decision": DecisionDuplicate, "claimed_by": "replica-b/env-9"}})
 }
+
+// TestClickRedelivered: Slack's second delivery of a click (the same
+// envelope) finds the claim held by that envelope: no reply, no second
+// stop or cancel, and an audit record that says so. A new envelope on the
+// same prompt is a double click, and is told.
+func TestClickRedelivered(t *testing.T) {
+	for _, action := range []string{ActionEnd, ActionCancel} {
+		t.Run(action, func(t *testing.T) {
+			hs := newHarness(t, adminPolicy, nil, nil)
+			v := as(t, hs.prompt(t), action)
+			first := click(action, v)
+			first.EnvelopeID = "env-retried"
+			if rs := hs.click(t, first); len(rs) == 0 {
+				t.Fatal("the first delivery got no reply")
+			}
+			if rs := hs.click(t, first); len(rs) != 0 {
+				t.Errorf("the second delivery got replies %+v, want none", rs)
+			}
+			checkReplies(t, hs.click(t, click(action, v)), []wantReply{duplicateReply})
+			stops := 0
+			if action == ActionEnd {
+				stops = 1
+			}
+			if s := hs.meetings.stops(); len(s) != stops {
+				t.Errorf("Stop calls = %v, want %d", s, stops)
+			}
+			audits := hs.log.audits(t)
+			if len(audits) != 4 {
+				t.Fatalf("audit records = %d, want 4", len(audits))
+			}
+			if a := audits[2]; a["decision"] != DecisionDuplicate || a["reason"] != ReasonRedelivered || a["claimed_by"] != "env-retried" {
+				t.Errorf("the redelivery's audit record = %v, want duplicate, %s, claimed by env-retried", a, ReasonRedelivered)
+			}
+			if a := audits[3]; a["decision"] != DecisionDuplicate || a["reason"] != nil || a["claimed_by"] != "env-retried" {
+				t.Errorf("the double click's audit record = %v, want duplicate with no reason, claimed by env-retried", a)
+			}
+		})
+	}
+}
+
+// TestClaimHeldByAnotherReplica: a shared store's holder names a replica
+// before the envelope; the click's own envelope is told apart from one
+// whose ID only ends the same way.
+func TestClaimHeldByAnotherReplica(t *testing.T) {
+	for _, tt := range []struct {
+		holder, envelope string
+		want             bool
+	}{
+		{"env-1", "env-1", true},
+		{"replica-b/env-1", "env-1", true},
+		{"replica-b/env-10", "env-1", false},
+		{"replica-b/xenv-1", "env-1", false},
+		{"replica-b/env-1", "", false},
+		{"", "", false},
+		{"", "env-1", false},
+	} {
+		if got := heldBy(tt.holder, tt.envelope); got != tt.want {
+			t.Errorf("heldBy(%q, %q) = %v, want %v", tt.holder, tt.envelope, got, tt.want)
+		}
+	}
+	hs := newClaimsHarness(t, claimsFunc(func(_ context.Context, nonce, env string, until time.Time) (bool, string, error) {
+		return false, "replica-b/" + env, nil
+	}))
+	if rs := hs.click(t, click(ActionEnd, hs.prompt(t))); len(rs) != 0 {
+		t.Errorf("replies = %+v, want none for a click whose own envelope holds the claim", rs)
+	}
+	if s := hs.meetings.stops(); len(s) != 0 {
+		t.Errorf("Stop calls = %v, want none", s)
+	}
+}
+
+func TestClaimGuarded(t *testing.T) {
+	for _, id := range []string{ActionEnd, ActionCancel, ActionAskForGood, ActionEndForGood} {
+		if !ClaimGuarded(id) {
+			t.Errorf("ClaimGuarded(%q) = false: a prompt's button is claimed", id)
+		}
+	}
+	// The list's button opens a prompt without a claim, and needs the
+	// transport's envelope dedupe; an unknown action is served by nothing.
+	for _, id := range []string{ActionPick, "other", ""} {
+		if ClaimGuarded(id) {
+			t.Errorf("ClaimGuarded(%q) = true", id)
+		}
+	}
+}

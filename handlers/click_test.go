@@ -254,9 +254,11 @@ func TestClickConcurrent(t *testing.T) {
 				if mix != "end only" && i%2 == 1 {
 					action = ActionCancel
 				}
+				c := click(action, values[action])
+				c.EnvelopeID = hs.envelope()
 				wg.Go(func() {
 					<-start
-					hs.h.Click(context.Background(), click(action, values[action]), outs[i])
+					hs.h.Click(context.Background(), c, outs[i])
 				})
 			}
 			close(start)

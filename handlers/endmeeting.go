@@ -411,7 +411,8 @@ func (h *EndMeeting) end(ctx context.Context, c Click, d Decision, view MeetingV
 // are shared: of two clicks racing, one wins; the other is told that the
 // prompt is answered, in a new message that leaves the winner's result in
 // place. A claim that cannot be made (the shared store is unreachable)
-// fails closed: nothing is done, and the clicker is told to try again. The
+// fails closed: nothing is done, and the clicker is told to try again. A
+// second delivery of the click that holds the claim does nothing. The
 // claim lasts while the ticket's age check can still pass it (Click accepts
 // a ticket up to h.timeout old), and a minute more.
 func (h *EndMeeting) claim(ctx context.Context, t ticket, envelope string, rec *record, out Replier) bool {
@@ -420,6 +421,11 @@ func (h *EndMeeting) claim(ctx context.Context, t ticket, envelope string, rec *
 	case err != nil:
 		rec.outcome, rec.err = OutcomeFailed, fmt.Errorf("%w: %w", errClaim, err)
 		h.reply(ctx, out, Reply{Text: msgClaimFailed(rec.ref)})
+		return false
+	case !won && heldBy(holder, envelope):
+		// Slack delivered this click again (it missed the ack): the first
+		// delivery, here or on another replica, answers the user.
+		rec.decision, rec.reason, rec.outcome, rec.claimedBy = DecisionDuplicate, ReasonRedelivered, OutcomeNone, holder
 		return false
 	case !won:
 		rec.decision, rec.outcome, rec.claimedBy = DecisionDuplicate, OutcomeNone, holder

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -256,7 +257,14 @@ type harness struct {
 	dir      *fakeDirectory
 	clock    *fakeClock
 	log      *logBuffer
-	as       *fakeAsUser // Config.AsUser, for newHostHarness; nil otherwise
+	as       *fakeAsUser  // Config.AsUser, for newHostHarness; nil otherwise
+	clicks   atomic.Int64 // the clicks sent, which name their envelopes
+}
+
+// envelope returns the ID of a new envelope, as Slack gives each click
+// one: env-click-1, env-click-2…
+func (hs *harness) envelope() string {
+	return fmt.Sprintf("env-click-%d", hs.clicks.Add(1))
 }
 
 // newHarness returns an EndMeeting whose Authorizer applies p with dir and
@@ -306,7 +314,7 @@ func command(text string) Command {
 }
 
 func click(action, value string) Click {
-	return Click{EnvelopeID: "env-click-1", TeamID: testTeam, ChannelID: testChannel, UserID: testUser, ActionID: action, Value: value}
+	return Click{TeamID: testTeam, ChannelID: testChannel, UserID: testUser, ActionID: action, Value: value}
 }
 
 // as returns the value of the prompt's button for action, given the value
@@ -356,6 +364,9 @@ func (hs *harness) prompt(t *testing.T) string {
 func (hs *harness) click(t *testing.T, c Click) []Reply {
 	t.Helper()
 	out := &recordingReplier{}
+	if c.EnvelopeID == "" {
+		c.EnvelopeID = hs.envelope()
+	}
 	hs.h.Click(context.Background(), c, out)
 	return out.all()
 }
