@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"meetingbot/bot/slacktest"
 	"meetingbot/internal/redistest"
@@ -260,56 +257,20 @@ func TestRedisDownAtTheClick(t *testing.T) {
 // envelope is new. Counted by Redis itself (INFO commandstats).
 func TestReplicasOneRedisCommandPerClick(t *testing.T) {
 	r := startReplicas(t, 2)
-	rc := r.redis.Client()
-	before := redisCalls(t, rc)
+	before := r.redis.Calls()
 	value := r.promptOn(0)
-	afterPrompt := redisCalls(t, rc)
+	afterPrompt := r.redis.Calls()
 	env := r.clickOn(value, 1)[0]
 	if p := r.posts(env.ResponseURL, 2)[1]; !strings.Contains(p.Text, "has ended") {
 		t.Fatalf("result = %q, want ended", p.Text)
 	}
-	afterClick := redisCalls(t, rc)
-	if d := diffCalls(before, afterPrompt); len(d) != 1 || d["set"] != 1 {
+	afterClick := r.redis.Calls()
+	if d := redistest.Since(before, afterPrompt); len(d) != 1 || d["set"] != 1 {
 		t.Errorf("Redis commands for a command = %v, want one set (its envelope)", d)
 	}
-	if d := diffCalls(afterPrompt, afterClick); len(d) != 1 || d["set"] != 1 {
+	if d := redistest.Since(afterPrompt, afterClick); len(d) != 1 || d["set"] != 1 {
 		t.Errorf("Redis commands for a click = %v, want one set (its claim)", d)
 	}
-}
-
-// redisCalls returns the calls of each command Redis has served, but for
-// the test's own (info) and the bots' health pings.
-func redisCalls(t *testing.T, rc *redis.Client) map[string]int {
-	t.Helper()
-	s, err := rc.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := map[string]int{}
-	for line := range strings.Lines(s) {
-		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
-		if !ok {
-			continue
-		}
-		name = strings.TrimPrefix(name, "cmdstat_")
-		if name == "info" || name == "ping" {
-			continue
-		}
-		n, _, _ := strings.Cut(rest, ",")
-		calls[name], _ = strconv.Atoi(n)
-	}
-	return calls
-}
-
-// diffCalls returns the commands called between two redisCalls, by count.
-func diffCalls(before, after map[string]int) map[string]int {
-	d := map[string]int{}
-	for name, n := range after {
-		if n > before[name] {
-			d[name] = n - before[name]
-		}
-	}
-	return d
 }
 
 // TestReplicasRetriedClickIsSilent: Slack's second delivery of a click,

@@ -4,11 +4,13 @@
 package redistest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +113,49 @@ func (s *Server) Client() *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
 	s.tb.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Calls returns how many times the server has run each command since it
+// started, by lower-case name, as INFO commandstats counts them, leaving
+// out info itself, ping (health checks) and a connection's handshake
+// (hello, client setinfo), which Calls's own connection makes too. The
+// difference of two Calls is what the clients asked between them.
+func (s *Server) Calls() map[string]int {
+	s.tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	info, err := c.Info(ctx, "commandstats").Result()
+	if err != nil {
+		s.tb.Fatalf("INFO commandstats: %v", err)
+	}
+	calls := map[string]int{}
+	for line := range strings.Lines(info) {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		name = strings.TrimPrefix(name, "cmdstat_")
+		if name == "info" || name == "ping" || name == "hello" || strings.HasPrefix(name, "client") {
+			continue
+		}
+		n, _, _ := strings.Cut(rest, ",")
+		calls[name], err = strconv.Atoi(n)
+		if err != nil {
+			s.tb.Fatalf("INFO commandstats: %q: %v", line, err)
+		}
+	}
+	return calls
+}
+
+// Since returns the calls in after that are not in before, by command.
+func Since(before, after map[string]int) map[string]int {
+	d := map[string]int{}
+	for name, n := range after {
+		if n > before[name] {
+			d[name] = n - before[name]
+		}
+	}
+	return d
 }
