@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,23 @@ func TestListenTaken(t *testing.T) {
 	defer s.Close()
 	if _, err := Listen(s.Addr(), NewMetrics("v", "r"), Checks{}, slog.New(slog.DiscardHandler)); err == nil || !strings.HasPrefix(err.Error(), "ENDMEETING_HTTP_ADDR:") {
 		t.Errorf("Listen on a taken port = %v", err)
+	}
+}
+
+// TestMetricsUncompressed: the answer is plain text even to a scraper that
+// accepts gzip, as Prometheus does; gzip cost more than the rest of a
+// scrape (BenchmarkScrape).
+func TestMetricsUncompressed(t *testing.T) {
+	m := NewMetrics("1.2.3", "abc123")
+	m.Envelope("hello")
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip, zstd")
+	w := httptest.NewRecorder()
+	m.Handler().ServeHTTP(w, req)
+	if enc := w.Header().Get("Content-Encoding"); enc != "" {
+		t.Errorf("Content-Encoding = %q, want none", enc)
+	}
+	if body := w.Body.String(); !strings.Contains(body, `meetingbot_envelopes_total{type="hello"} 1`) {
+		t.Errorf("the answer lacks the envelope count:\n%.500s", body)
 	}
 }
