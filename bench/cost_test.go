@@ -332,6 +332,27 @@ func (t *metricsTarget) cpu(tb testing.TB) time.Duration {
 	return time.Duration(probe(tb, t.br.prog, syscall.SIGUSR2, probeCounters)[0])
 }
 
+// getHealthz gets url, a /healthz, reads the whole answer, checks it is
+// 200, and returns how long that took.
+func getHealthz(ctx context.Context, url string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	resp, err := plainHTTP.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return d, err
+}
+
 // scrape gets url, reads the whole answer, checks it is the program's
 // metrics, and returns how long that took and the answer's size.
 func scrape(ctx context.Context, url string) (time.Duration, int, error) {
@@ -362,19 +383,32 @@ func scrape(ctx context.Context, url string) (time.Duration, int, error) {
 // of its own, take turns in blocks of pairs, in the orders of a Williams
 // square: without metrics, with metrics and /metrics scraped every
 // scrapeEvery throughout, without again, and with metrics never scraped
-// during the turns (the hooks' cost alone). Each program's CPU is read by
+// during the turns (the hooks' cost alone); the four roles rotate over the
+// four slots from one workload to the next. Each program's CPU is read by
 // its probe before the first turn and after the last, so that it holds the
 // program's idle time during the others' turns and every scrape; the two
 // without metrics are pooled as the base, and are also the control. Then
 // metricsScrapes scrapes of each program with metrics, one at a time,
-// timed from this process: the whole answer read.
+// timed from this process: the whole answer read; then as many again, each
+// after a GET /healthz, the floor of any request to the program here.
 func BenchmarkMetricsCost(b *testing.B) {
 	var off, offFirst, offAgain, scrapedOn, unscrapedOn, pairs time.Duration // CPU
-	var scrapeTimes durations
+	var scrapeTimes, healthTimes, pairedScrapes durations
 	var scrapeCPU time.Duration
 	var scrapes, size, scraped int
-	for range b.N {
-		ts := []*metricsTarget{startMetricsTarget(b, false), startMetricsTarget(b, true), startMetricsTarget(b, false), startMetricsTarget(b, true)}
+	for i := range b.N {
+		// ts is by role: without, scraped, without again, unscraped. The
+		// roles rotate over the slots from one workload to the next, so
+		// that no role keeps a slot: the order the programs start in, and
+		// their places in the Williams square of their turns.
+		slots := make([]int, 4) // role of each slot
+		for k := range slots {
+			slots[k] = (k + i) % 4
+		}
+		ts := make([]*metricsTarget, 4)
+		for _, role := range slots {
+			ts[role] = startMetricsTarget(b, role%2 == 1)
+		}
 		with := []*metricsTarget{ts[1], ts[3]}
 		cpu0 := make([]time.Duration, len(ts))
 		for k, t := range ts {
@@ -400,7 +434,8 @@ func BenchmarkMetricsCost(b *testing.B) {
 			}
 		}()
 		turns := make([]func(int), len(ts))
-		for k, t := range ts {
+		for k, role := range slots {
+			t := ts[role]
 			turns[k] = func(int) { t.pairs(b, metricsBlock) }
 		}
 		takeTurns(b, metricsPairs/metricsBlock, turns...)
@@ -431,6 +466,23 @@ func BenchmarkMetricsCost(b *testing.B) {
 			}
 		}
 		scrapeCPU += with[0].cpu(b) - before[0] + with[1].cpu(b) - before[1]
+		// The floor of a scrape's time: as many GET /healthz, which does
+		// next to nothing, alternating with scrapes, so that both meet the
+		// machine alike.
+		for range metricsScrapes {
+			for _, t := range with {
+				d, err := getHealthz(ctx, strings.TrimSuffix(t.metrics, "/metrics")+"/healthz")
+				if err != nil {
+					b.Fatal(err)
+				}
+				healthTimes = append(healthTimes, d)
+				d, _, err = scrape(ctx, t.metrics)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pairedScrapes = append(pairedScrapes, d)
+			}
+		}
 		for _, t := range ts {
 			t.br.close()
 		}
@@ -445,6 +497,9 @@ func BenchmarkMetricsCost(b *testing.B) {
 	b.ReportMetric(float64(scrapes)/float64(b.N), "scrapes-during")
 	b.ReportMetric(ms(scrapeTimes.pct(0.5)), "scrape-p50-ms")
 	b.ReportMetric(ms(scrapeTimes.pct(0.99)), "scrape-p99-ms")
+	b.ReportMetric(ms(healthTimes.pct(0.5)), "healthz-p50-ms")
+	b.ReportMetric(ms(healthTimes.pct(0.99)), "healthz-p99-ms")
+	b.ReportMetric(ms(pairedScrapes.pct(0.99)-healthTimes.pct(0.99)), "scrape-healthz-p99-ms")
 	b.ReportMetric(us(scrapeCPU, scraped), "scrape-cpu-us")
 	b.ReportMetric(float64(size)/1024, "scrape-KB")
 }

@@ -7,6 +7,7 @@ package ops
 
 import (
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"time"
@@ -37,6 +38,10 @@ type Metrics struct {
 var envelopeTypes = map[string]bool{
 	"slash_commands": true, "interactive": true, "events_api": true, "hello": true, "disconnect": true,
 }
+
+// heapObjects picks the runtime/metrics sample of the heap's objects,
+// exported as go_memory_classes_heap_objects_bytes.
+var heapObjects = regexp.MustCompile(`^/memory/classes/heap/objects:bytes$`)
 
 // NewMetrics returns the series, registered with a registry of their own
 // (with the Go runtime's basic ones), and build info for version and
@@ -84,10 +89,16 @@ func NewMetrics(version, revision string) *Metrics {
 	}, []string{"version", "revision", "goversion"})
 	info.WithLabelValues(version, revision, runtime.Version()).Set(1)
 	f(info)
-	// Only the Go runtime's few basic series: the process collector reads
-	// /proc at every scrape and was about half of a scrape's time
-	// (BENCHMARKS.md), for figures the orchestrator has anyway.
-	f(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics()))
+	// Only the Go runtime's few basic series (goroutines, threads, GC
+	// pauses, GOGC, GOMEMLIMIT, GOMAXPROCS) and one of memory, the bytes
+	// of live and unswept heap objects: the process collector read /proc
+	// at every scrape and was about half of a scrape's time, and 24 of the
+	// 25 go_memstats_ series were a third of the answer (BENCHMARKS.md), for
+	// figures the orchestrator mostly has anyway.
+	f(collectors.NewGoCollector(
+		collectors.WithGoCollectorMemStatsMetricsDisabled(),
+		collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{Matcher: heapObjects}),
+	))
 	return m
 }
 

@@ -67,9 +67,16 @@ func TestServerAndSeries(t *testing.T) {
 		`meetingbot_build_info{goversion="go`,
 		`version="1.2.3"`,
 		`go_goroutines`,
+		`go_gc_duration_seconds`,
+		`go_memory_classes_heap_objects_bytes`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, left := range []string{"process_", "go_memstats_heap", "go_memstats_alloc"} {
+		if strings.Contains(body, "\n"+left) {
+			t.Errorf("/metrics has %s series, which are left out", left)
 		}
 	}
 	if strings.Contains(body, "something_new_from_slack") {

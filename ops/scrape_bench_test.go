@@ -57,3 +57,23 @@ func BenchmarkScrape(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHooksPerPair is the metrics' work for one command + End pair,
+// as the program calls the hooks: two envelopes and their acks, two
+// decisions, confDetail and stop with their token-cache look-ups.
+func BenchmarkHooksPerPair(b *testing.B) {
+	m := NewMetrics("v1", "abc")
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Envelope("slash_commands")
+		m.Acked(40 * time.Microsecond)
+		m.TokenCache("access", true)
+		m.Request("confdetail", 200, 2*time.Millisecond)
+		m.Decided("command", "allowed", "prompted", "")
+		m.Envelope("interactive")
+		m.Acked(35 * time.Microsecond)
+		m.TokenCache("control", true)
+		m.Request("stop", 200, 3*time.Millisecond)
+		m.Decided("click", "allowed", "ended", "")
+	}
+}
