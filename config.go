@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"meetingbot/internal/endpoint"
 	"meetingbot/internal/secret"
 	"net/url"
 	"strings"
@@ -103,9 +104,8 @@ func (l *loader) slack(c *config, required bool) {
 	}
 	c.slackAPIURL = l.env("SLACK_API_URL")
 	if c.slackAPIURL != "" {
-		u, err := url.Parse(c.slackAPIURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.User != nil {
-			l.bad("SLACK_API_URL", "must be an http or https URL with a host and no query")
+		if p := endpoint.Problem(c.slackAPIURL); p != "" {
+			l.bad("SLACK_API_URL", "%s", p)
 		}
 		if !strings.HasSuffix(c.slackAPIURL, "/") {
 			c.slackAPIURL += "/"

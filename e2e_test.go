@@ -444,6 +444,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"SLACK_APP_TOKEN", ""},
 		{"SLACK_API_URL", "ftp://example.test"},
 		{"HUAWEI_MEETING_ENDPOINT", "not a url"},
+		{"SLACK_API_URL", "http://slack.example.test/api/"},
+		{"HUAWEI_MEETING_ENDPOINT", "http://10.0.0.5:8080"},
+		{"HUAWEI_MEETING_ENDPOINT", "https://user:password@api.example.test"},
 		{"HUAWEI_MEETING_APP_KEY", ""},
 		{"ENDMEETING_ADMIN_USERS", "alice"},
 		{"ENDMEETING_ADMIN_GROUPS", "U123,admins"},
@@ -470,7 +473,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), tt.name+":") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("run = %v, want one line starting with %s:", err, tt.name)
 			}
-			if err != nil && strings.Contains(err.Error(), testBotToken) {
+			if err != nil && (strings.Contains(err.Error(), testBotToken) || strings.Contains(err.Error(), "password")) {
 				t.Errorf("the error shows a token: %v", err)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"meetingbot/internal/endpoint"
 	"meetingbot/internal/secret"
 	"net"
 	"net/http"
@@ -131,9 +132,8 @@ func (c Config) Validate() error {
 		bad("UserID", "works only with App ID authentication")
 	}
 	if c.Endpoint != "" {
-		u, err := url.Parse(c.Endpoint)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.User != nil {
-			bad("Endpoint", "must be an http or https URL with a host and no query")
+		if p := endpoint.Problem(c.Endpoint); p != "" {
+			bad("Endpoint", p)
 		}
 	}
 	return errors.Join(errs...)
