@@ -377,6 +377,8 @@ func tamperedValues(issued int64) []struct{ name, value string } {
 		{"signature padded", valid + "=="},
 		{"signature flipped", body + "." + string(flipped)},
 		{"signature's unused bits set", body + "." + unusedBitSet(mac)},
+		{"signature with a line break", body + "." + mac[:10] + "\n" + mac[10:]},
+		{"signature with a carriage return", body + "." + mac[:10] + "\r" + mac[10:]},
 		{"signature of another key", otherKey.encode(ticket{Action: ActionEnd, Meeting: testID, Team: testTeam, User: testUser, Issued: issued, Nonce: validNonce, Subject: testSubject})},
 		{"body tampered, signature kept", tamperBody(good, `"Weekly sync"`, `"Weekly synd"`) + "." + mac},
 		{"meeting swapped, signature kept", tamperBody(good, "914044873", "914083136") + "." + mac},

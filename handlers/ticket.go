@@ -115,9 +115,11 @@ func (s signer) decode(v string) (ticket, error) {
 	}
 	body, sig := v[:dot], v[dot+1:]
 	// Strict: the last character of a signature carries unused bits, and a
-	// lenient decoder would accept four spellings of one signature.
+	// lenient decoder would accept four spellings of one signature. Strict
+	// still skips line breaks, so the signature must also be the one
+	// spelling encode writes.
 	mac, err := base64.RawURLEncoding.Strict().DecodeString(sig)
-	if err != nil || len(mac) != macLen || !hmac.Equal(mac, s.mac(body)) {
+	if err != nil || len(mac) != macLen || base64.RawURLEncoding.EncodeToString(mac) != sig || !hmac.Equal(mac, s.mac(body)) {
 		return ticket{}, errBadSignature
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(body[len(ticketPrefix):])

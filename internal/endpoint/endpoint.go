@@ -16,7 +16,7 @@ import (
 // the tokens and passwords would cross the network in clear.
 func Problem(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	if err != nil || u.Hostname() == "" || u.Opaque != "" {
 		return "must be an https URL with a host"
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {

@@ -26,6 +26,8 @@ func TestProblem(t *testing.T) {
 		{"ftp://example.com", "must be an https URL"},
 		{"api.meeting.huaweicloud.com", "must be an https URL"},
 		{"https://", "must be an https URL"},
+		{"https://:8080", "must be an https URL"},
+		{"http://:8080", "must be an https URL"},
 		{"https:opaque", "must be an https URL"},
 		{"https://example.com/?a=1", "no query"},
 		{"https://example.com/#x", "no query, fragment"},
