@@ -52,3 +52,7 @@ func (c redisClaims) Claim(ctx context.Context, nonce, envelope string, until ti
 	r, err := c.s.Claim(ctx, nonce, envelope, until.Sub(c.now()))
 	return r.Won, r.Holder, err
 }
+
+func (c redisClaims) Holder(ctx context.Context, nonce string) (string, error) {
+	return c.s.Holder(ctx, nonce)
+}

@@ -381,7 +381,7 @@ func (b *Bot) interactive(sm *socketmode.Client, req *socketmode.Request, cb sla
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
-	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, EnterpriseID: enterprise, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value}
+	click := handlers.Click{EnvelopeID: req.EnvelopeID, TeamID: team, EnterpriseID: enterprise, ChannelID: channel, UserID: cb.User.ID, ActionID: a.ActionID, Value: a.Value, Retry: req.RetryAttempt > 0}
 	out := &slackReplier{api: b.api, rs: b.rs, responseURL: cb.ResponseURL, channel: channel, log: b.log}
 	run := func(ctx context.Context) { b.handler.Click(ctx, click, out) }
 	if !handlers.ClaimGuarded(a.ActionID) {

@@ -17,6 +17,9 @@ type Claims interface {
 	// replica's name and a slash ("replica-a/envelope"). An error means
 	// nothing is known, and the click must not act as if it had won.
 	Claim(ctx context.Context, nonce, envelope string, until time.Time) (won bool, holder string, err error)
+	// Holder returns who holds nonce's claim, as Claim does, or "" when
+	// nobody does (or it is not known).
+	Holder(ctx context.Context, nonce string) (string, error)
 }
 
 // heldBy reports whether holder, as Claims.Claim returns it, names
@@ -69,6 +72,17 @@ func newClaims(now func() time.Time) *claims {
 func (c *claims) Claim(_ context.Context, nonce, envelope string, until time.Time) (bool, string, error) {
 	holder, won := c.add(nonce, envelope, c.now(), until)
 	return won, holder, nil
+}
+
+// Holder returns the envelope that holds nonce's claim, or "".
+func (c *claims) Holder(_ context.Context, nonce string) (string, error) {
+	now := c.now().Round(0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.m[nonce]; ok && now.Before(cl.until) {
+		return cl.envelope, nil
+	}
+	return "", nil
 }
 
 // add claims nonce for envelope at now until until, and returns the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,6 +15,9 @@ type claimsFunc func(ctx context.Context, nonce, envelope string, until time.Tim
 func (f claimsFunc) Claim(ctx context.Context, nonce, envelope string, until time.Time) (bool, string, error) {
 	return f(ctx, nonce, envelope, until)
 }
+
+// Holder knows nobody: the click goes on to its claim.
+func (f claimsFunc) Holder(context.Context, string) (string, error) { return "", nil }
 
 func newClaimsHarness(t *testing.T, c Claims) *harness {
 	t.Helper()
@@ -155,5 +159,35 @@ func TestClaimGuarded(t *testing.T) {
 		if ClaimGuarded(id) {
 			t.Errorf("ClaimGuarded(%q) = true", id)
 		}
+	}
+}
+
+// TestClickRetriedAfterItsPromptExpired: Slack's retry of a click that
+// ended the meeting arrives once the prompt is too old. It is told apart
+// by the claim before the prompt's age is checked, so it says nothing,
+// instead of replacing the result with "expired"; a first delivery that
+// late is told the prompt expired.
+func TestClickRetriedAfterItsPromptExpired(t *testing.T) {
+	hs := newHarness(t, adminPolicy, nil, nil)
+	v := hs.prompt(t)
+	first := click(ActionEnd, v)
+	first.EnvelopeID = "env-first"
+	checkReplies(t, hs.click(t, first), endedReplies)
+	hs.clock.Advance(DefaultConfirmTimeout + time.Second)
+	retry := first
+	retry.Retry = true
+	if rs := hs.click(t, retry); len(rs) != 0 {
+		t.Errorf("the retry got replies %+v, want none", rs)
+	}
+	late := click(ActionEnd, v) // another envelope, as late
+	if rs := hs.click(t, late); len(rs) != 1 || !strings.Contains(rs[0].Text.String(), "expired") {
+		t.Errorf("a late first delivery got %+v, want the expired reply", rs)
+	}
+	if s := hs.meetings.stops(); len(s) != 1 {
+		t.Errorf("Stop calls = %v, want 1", s)
+	}
+	audits := hs.log.audits(t)
+	if a := audits[2]; a["decision"] != DecisionDuplicate || a["reason"] != ReasonRedelivered || a["claimed_by"] != "env-first" {
+		t.Errorf("the retry's audit record = %v, want duplicate, %s, claimed by env-first", a, ReasonRedelivered)
 	}
 }

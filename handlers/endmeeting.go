@@ -300,6 +300,10 @@ func (h *EndMeeting) Click(ctx context.Context, c Click, out Replier) {
 	}
 	rec.meeting, rec.room = t.Meeting, t.Room
 	view := t.view()
+	if c.Retry && ClaimGuarded(c.ActionID) && h.redelivered(ctx, t, c.EnvelopeID, &rec) {
+		h.audit(ctx, rec)
+		return
+	}
 	if h.outsider(c.caller(), &rec) {
 		h.audit(ctx, rec)
 		h.reply(ctx, out, Reply{Text: msgDenied(Decision{Reason: ReasonOtherOrg}, rec.ref)})
@@ -432,6 +436,22 @@ func (h *EndMeeting) claim(ctx context.Context, t ticket, envelope string, rec *
 		h.reply(ctx, out, Reply{Text: msgDuplicate(t.view())})
 		return false
 	}
+	return true
+}
+
+// redelivered reports whether the claim of t's prompt is held by envelope:
+// Slack sent this click again after its first delivery, here or on another
+// replica, claimed the prompt. It is asked before the checks that could
+// answer differently the second time (the prompt's age, the permission),
+// so that a retry never replaces the first delivery's result. It costs one
+// look-up, on retries only; when the look-up fails the click goes on, and
+// its claim stops it.
+func (h *EndMeeting) redelivered(ctx context.Context, t ticket, envelope string, rec *record) bool {
+	holder, err := h.claims.Holder(ctx, t.Nonce)
+	if err != nil || !heldBy(holder, envelope) {
+		return false
+	}
+	rec.decision, rec.reason, rec.outcome, rec.claimedBy = DecisionDuplicate, ReasonRedelivered, OutcomeNone, holder
 	return true
 }
 

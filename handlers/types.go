@@ -30,6 +30,8 @@ type Click struct {
 	UserID       string
 	ActionID     string // one of the Action constants
 	Value        string // the button's value, as the prompt set it
+	// Retry says Slack sent this envelope before (it missed the ack).
+	Retry bool
 }
 
 func (c Click) caller() Caller {

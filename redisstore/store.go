@@ -173,6 +173,21 @@ func (s *Store) Claim(ctx context.Context, nonce, envelope string, ttl time.Dura
 	return Claim{Holder: by}, nil
 }
 
+// Holder returns who holds nonce's claim, as "replica/envelope", or ""
+// when nobody does.
+func (s *Store) Holder(ctx context.Context, nonce string) (string, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	by, err := s.c.Get(ctx, s.prefix+"claim:"+nonce).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fail("holder", err)
+	}
+	return by, nil
+}
+
 // FirstDelivery reports whether envelope is seen for the first time, and
 // remembers it for ttl. Slack sends an envelope again when it did not see
 // the ack, possibly to another replica; only the first is served.

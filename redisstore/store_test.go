@@ -151,6 +151,9 @@ func TestUnavailable(t *testing.T) {
 		if _, err := s.FirstDelivery(ctx, "e", time.Minute); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("FirstDelivery with Redis stopped = %v, want ErrUnavailable", err)
 		}
+		if h, err := s.Holder(ctx, "n"); !errors.Is(err, ErrUnavailable) || h != "" {
+			t.Errorf("Holder with Redis stopped = %q, %v; want ErrUnavailable", h, err)
+		}
 		srv.Restart()
 		if c, err := s.Claim(ctx, "n", "e", time.Minute); err != nil || !c.Won {
 			t.Errorf("claim after the restart = %+v, %v; want won, with no new client", c, err)
@@ -248,5 +251,21 @@ func TestURLsAndSecrets(t *testing.T) {
 	err = s.Ping(context.Background())
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Ping = %v; want an error without the password", err)
+	}
+}
+
+func TestHolder(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newStore(t, srv.URL(), "replica-a", 0)
+	b := newStore(t, srv.URL(), "replica-b", 0)
+	ctx := context.Background()
+	if h, err := b.Holder(ctx, "n"); h != "" || err != nil {
+		t.Errorf("Holder of an unclaimed nonce = %q, %v; want \"\", nil", h, err)
+	}
+	if _, err := a.Claim(ctx, "n", "env-1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := b.Holder(ctx, "n"); h != "replica-a/env-1" || err != nil {
+		t.Errorf("Holder = %q, %v; want replica-a/env-1", h, err)
 	}
 }
