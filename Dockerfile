@@ -14,9 +14,20 @@
 #   docker buildx imagetools inspect gcr.io/distroless/static-debian12:nonroot
 # and put the "Digest:" line (the multi-platform index) after the @.
 #
+# The two base images are arguments only so that a machine without a registry
+# can build on stand-ins (deploy/docker/build-on-local-bases); a release
+# builds on these defaults.
+#
 # golang:1.26.8-bookworm, index digest as recorded by docker-library/repo-info
 # (repos/golang/remote/1.26.8-bookworm.md, image of 2026-09-01).
-FROM golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81 AS build
+ARG GO_IMAGE=golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81
+# distroless/static: CA certificates and tzdata, no shell, no package manager.
+# Index digest of static-debian12:nonroot as of 2026-08-26; it was not read
+# from the registry here (no registry is reachable where this was written) but
+# from public Dockerfiles that pin it: verify it with the command above.
+ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
+
+FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -29,11 +40,7 @@ RUN CGO_ENABLED=0 go build -trimpath \
       -ldflags="-s -w -X main.version=${VERSION} -X main.revision=${REVISION}" \
       -o /out/meetingbot .
 
-# distroless/static: CA certificates and tzdata, no shell, no package manager.
-# Index digest of static-debian12:nonroot as of 2026-08-26; it was not read
-# from the registry here (no registry is reachable where this was written) but
-# from public Dockerfiles that pin it: verify it with the command above.
-FROM gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
+FROM ${RUNTIME_IMAGE}
 ARG VERSION
 ARG REVISION
 ARG SOURCE

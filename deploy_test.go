@@ -639,10 +639,25 @@ func TestDockerfile(t *testing.T) {
 	if len(from) != 2 {
 		t.Fatalf("%d FROM lines, want 2 (build and runtime)", len(from))
 	}
+	// A FROM may name an ARG declared before the first FROM (so that a
+	// build without a registry can pass stand-ins); its default is the
+	// image a release builds on.
+	args := map[string]string{}
+	head := df[:strings.Index(df, "\nFROM ")]
+	for _, a := range regexp.MustCompile(`(?m)^ARG\s+(\w+)=(\S+)$`).FindAllStringSubmatch(head, -1) {
+		args[a[1]] = a[2]
+	}
 	pinned := regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$`)
 	for _, f := range from {
-		if !pinned.MatchString(f[1]) {
-			t.Errorf("FROM %s: want an image pinned by digest, name:tag@sha256:…", f[1])
+		image := f[1]
+		if a := regexp.MustCompile(`^\$\{(\w+)\}$`).FindStringSubmatch(image); a != nil {
+			if image = args[a[1]]; image == "" {
+				t.Errorf("FROM %s: no ARG %s with a default before the first FROM", f[1], a[1])
+				continue
+			}
+		}
+		if !pinned.MatchString(image) {
+			t.Errorf("FROM %s (%s): want an image pinned by digest, name:tag@sha256:…", f[1], image)
 		}
 	}
 	for _, want := range []string{

@@ -62,6 +62,22 @@ func startWith(t *testing.T, sc slacktest.Config, extra map[string]string) *harn
 // credentials are the harness's).
 func startFull(t *testing.T, sc slacktest.Config, hc meetingtest.Config, extra map[string]string) *harness {
 	t.Helper()
+	h, env := newHarness(t, sc, hc, extra)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() {
+		h.done <- run(ctx, []string{"-env-file="}, func(k string) string { return env[k] }, strings.NewReader(""), h.logs, h.logs)
+	}()
+	h.waitConnected()
+	return h
+}
+
+// newHarness makes the fakes, configured by sc and hc, and returns them
+// with the environment that points a program at them, plus extra. At the
+// test's end it stops the program (h.cancel, then h.done), closes the fakes
+// and searches h.logs for secrets; the caller starts the program.
+func newHarness(t *testing.T, sc slacktest.Config, hc meetingtest.Config, extra map[string]string) (*harness, map[string]string) {
+	t.Helper()
 	sc.BotToken, sc.AppToken, sc.PingInterval = testBotToken, testAppToken, 200*time.Millisecond
 	hc.AppID, hc.AppKey = testAppID, testAppKey
 	h := &harness{
@@ -91,23 +107,23 @@ func startFull(t *testing.T, sc slacktest.Config, hc meetingtest.Config, extra m
 	for k, v := range extra {
 		env[k] = v
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() {
-		h.done <- run(ctx, []string{"-env-file="}, func(k string) string { return env[k] }, strings.NewReader(""), h.logs, h.logs)
-	}()
 	t.Cleanup(func() {
 		h.stop()
 		h.slack.Close()
 		h.huawei.Close()
 		h.checkLogs()
 	})
+	return h, env
+}
+
+// waitConnected waits up to 10 s for the program's Socket Mode connection.
+func (h *harness) waitConnected() {
+	h.t.Helper()
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	if err := h.slack.WaitConnected(wctx); err != nil {
-		t.Fatalf("the bot did not connect: %v\nlogs:\n%s", err, h.logs)
+		h.t.Fatalf("the bot did not connect: %v\nlogs:\n%s", err, h.logs)
 	}
-	return h
 }
 
 // stop ends the program and checks that it exits cleanly.
