@@ -171,6 +171,8 @@ func TestImage(t *testing.T) {
 	waitStatus(t, base+"/readyz", 200)
 	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, `meetingbot_build_info{goversion="`) || !strings.Contains(body, `version="`+m[1]+`"`) {
 		t.Errorf("/metrics = %d, want 200 with meetingbot_build_info for version %s", code, m[1])
+	} else if want := fmt.Sprintf("\ngo_gc_gogc_percent %d\n", defaultGCPercent); !strings.Contains(body, want) {
+		t.Errorf("/metrics lacks %q: the program did not set its GC default", strings.TrimSpace(want))
 	}
 	if _, err := docker(t, "exec", name, "/meetingbot", "healthcheck"); err != nil {
 		t.Errorf("meetingbot healthcheck in the container: %v", err)
