@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -353,6 +354,36 @@ func getHealthz(ctx context.Context, url string) (time.Duration, error) {
 	return d, err
 }
 
+// programGCs scrapes url, untimed, and returns the program's number of
+// completed collections, go_gc_duration_seconds_count.
+func programGCs(tb testing.TB, ctx context.Context, url string) int {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := plainHTTP.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_gc_duration_seconds_count "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				tb.Fatalf("%q: %v", line, err)
+			}
+			return n
+		}
+	}
+	tb.Fatalf("%s has no go_gc_duration_seconds_count", url)
+	return 0
+}
+
 // scrape gets url, reads the whole answer, checks it is the program's
 // metrics, and returns how long that took and the answer's size.
 func scrape(ctx context.Context, url string) (time.Duration, int, error) {
@@ -396,6 +427,7 @@ func BenchmarkMetricsCost(b *testing.B) {
 	var scrapeTimes, healthTimes, pairedScrapes durations
 	var scrapeCPU time.Duration
 	var scrapes, size, scraped int
+	var scrapeGCs, benchGCs int // collections during the timed scrapes: programs', this process'
 	for i := range b.N {
 		// ts is by role: without, scraped, without again, unscraped. The
 		// roles rotate over the slots from one workload to the next, so
@@ -451,8 +483,19 @@ func BenchmarkMetricsCost(b *testing.B) {
 		scrapedOn, unscrapedOn = scrapedOn+spent[1], unscrapedOn+spent[3]
 		pairs += metricsPairs
 
-		// The scrapes alone, on programs that have done their work.
+		// The scrapes alone, on programs that have done their work. This
+		// process holds eight fakes and their records, so a collection
+		// of its own heap runs for milliseconds and slows every request
+		// it times meanwhile; Prometheus scrapes from another process.
+		// So its collector is paused while it times scrapes (they
+		// allocate a few MB here); the programs' collectors are not, and
+		// their collections are counted from go_gc_duration_seconds_count.
 		ctx = ctxFor(b)
+		gcs0 := []int{programGCs(b, ctx, with[0].metrics), programGCs(b, ctx, with[1].metrics)}
+		runtime.GC()
+		gcPercent := debug.SetGCPercent(-1)
+		var ms0 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
 		before := []time.Duration{with[0].cpu(b), with[1].cpu(b)}
 		for range metricsScrapes {
 			for _, t := range with {
@@ -483,6 +526,13 @@ func BenchmarkMetricsCost(b *testing.B) {
 				pairedScrapes = append(pairedScrapes, d)
 			}
 		}
+		var ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms1)
+		debug.SetGCPercent(gcPercent)
+		benchGCs += int(ms1.NumGC - ms0.NumGC)
+		for k, t := range with {
+			scrapeGCs += programGCs(b, ctx, t.metrics) - gcs0[k]
+		}
 		for _, t := range ts {
 			t.br.close()
 		}
@@ -501,5 +551,9 @@ func BenchmarkMetricsCost(b *testing.B) {
 	b.ReportMetric(ms(healthTimes.pct(0.99)), "healthz-p99-ms")
 	b.ReportMetric(ms(pairedScrapes.pct(0.99)-healthTimes.pct(0.99)), "scrape-healthz-p99-ms")
 	b.ReportMetric(us(scrapeCPU, scraped), "scrape-cpu-us")
+	// Per 100 timed requests (scrapes and GET /healthz): the programs'
+	// collections, and this process' (0 unless it had to collect).
+	b.ReportMetric(100*float64(scrapeGCs)/float64(2*scraped), "program-gcs/100req")
+	b.ReportMetric(100*float64(benchGCs)/float64(2*scraped), "bench-gcs/100req")
 	b.ReportMetric(float64(size)/1024, "scrape-KB")
 }
